@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Call;
@@ -262,9 +263,7 @@ public final class HttpKmaasClient implements KmaasClient {
     private AttemptFailure statusFailure(Response response, byte[] body, HttpUrl url) {
       KmaasException failure =
           KmaasErrorClassifier.forStatus(
-              response.code(),
-              body == null ? java.util.OptionalInt.empty() : api.parseErrorCode(body),
-              url);
+              response.code(), body == null ? OptionalInt.empty() : api.parseErrorCode(body), url);
       if (response.code() != 429) {
         return remember(failure, failure.failure().retryable());
       }

@@ -200,6 +200,24 @@ class HttpKmaasClientIT {
   }
 
   @Test
+  void interruptedCallerGetsTimeoutAndKeepsItsInterruptFlag() {
+    startServer(PKI.localhostCert);
+    server.setDispatcher(always(json(503, "{}")));
+    HttpKmaasClient client = client(API_KEY);
+
+    Thread.currentThread().interrupt();
+    KmaasException e;
+    try {
+      e = failure(() -> client.wrap(DEK, seconds(5)));
+    } finally {
+      assertThat(Thread.interrupted()).as("interrupt flag restored").isTrue();
+    }
+
+    assertThat(e.failure()).isEqualTo(KmaasFailure.TIMEOUT);
+    assertThat(e.getMessage()).contains("interrupted");
+  }
+
+  @Test
   void throttlingHonoursRetryAfter() throws Exception {
     startServer(PKI.localhostCert);
     server.enqueue(
