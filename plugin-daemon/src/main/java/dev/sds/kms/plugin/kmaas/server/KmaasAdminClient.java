@@ -138,18 +138,12 @@ public final class KmaasAdminClient implements AutoCloseable {
 
   private JsonNode call(Request.Builder request, String what) throws IOException {
     Request r = request.header("Authorization", authorization).build();
+    int code;
+    String text;
     try (Response response = http.newCall(r).execute()) {
       ResponseBody body = response.body();
-      String text = body == null ? "" : body.string();
-      if (!response.isSuccessful()) {
-        throw new IOException(
-            "cannot " + what + ": KMaaS answered HTTP " + response.code() + errorMessage(text));
-      }
-      try {
-        return MAPPER.readTree(text);
-      } catch (IOException e) {
-        throw new IOException("cannot " + what + ": KMaaS answered with invalid JSON");
-      }
+      code = response.code();
+      text = body == null ? "" : body.string();
     } catch (javax.net.ssl.SSLException e) {
       throw new IOException(
           "cannot "
@@ -161,6 +155,17 @@ public final class KmaasAdminClient implements AutoCloseable {
               + " failed: "
               + e.getMessage(),
           e);
+    } catch (IOException e) {
+      throw new IOException("cannot " + what + ": " + base + " unreachable: " + e.getMessage(), e);
+    }
+    if (code < 200 || code > 299) {
+      throw new IOException(
+          "cannot " + what + ": KMaaS answered HTTP " + code + errorMessage(text));
+    }
+    try {
+      return MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new IOException("cannot " + what + ": KMaaS answered with invalid JSON");
     }
   }
 
