@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.sds.kms.plugin.kmaas.KmaasException;
 import dev.sds.kms.plugin.kmaas.KmaasFailure;
 import dev.sds.kms.plugin.kmaas.WrapResult;
+import dev.sds.kms.plugin.testing.FakeKmaas;
 import io.grpc.Deadline;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

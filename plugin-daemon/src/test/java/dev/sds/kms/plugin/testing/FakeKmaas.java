@@ -1,4 +1,4 @@
-package dev.sds.kms.plugin.envelope;
+package dev.sds.kms.plugin.testing;
 
 import dev.sds.kms.plugin.kmaas.KmaasClient;
 import dev.sds.kms.plugin.kmaas.KmaasDescription;
@@ -24,32 +24,32 @@ import javax.crypto.spec.SecretKeySpec;
  * tag, KEK id as AAD), a rotatable active KEK, call counters, an injectable failure and injectable
  * malformed answers.
  */
-final class FakeKmaas implements KmaasClient {
+public final class FakeKmaas implements KmaasClient {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, byte[]> keks = new LinkedHashMap<>();
   private String active;
 
-  final AtomicInteger wrapCalls = new AtomicInteger();
-  final AtomicInteger unwrapCalls = new AtomicInteger();
+  public final AtomicInteger wrapCalls = new AtomicInteger();
+  public final AtomicInteger unwrapCalls = new AtomicInteger();
 
   /** Every DEK this fake was asked to wrap (copies), so tests can look for leaks. */
-  final List<byte[]> wrappedDeks = new ArrayList<>();
+  public final List<byte[]> wrappedDeks = new ArrayList<>();
 
   /** When set, every call fails with this. */
-  volatile KmaasFailure failWith;
+  public volatile KmaasFailure failWith;
 
   /** When set, wrap returns this instead of a real result. */
-  volatile WrapResult wrapAnswer;
+  public volatile WrapResult wrapAnswer;
 
   /** When set, unwrap returns this instead of the real DEK. */
-  volatile byte[] unwrapAnswer;
+  public volatile byte[] unwrapAnswer;
 
-  FakeKmaas(String firstKekId) {
+  public FakeKmaas(String firstKekId) {
     rotate(firstKekId);
   }
 
   /** Makes a new KEK the active one; older KEKs stay usable for unwrap. */
-  void rotate(String kekId) {
+  public synchronized void rotate(String kekId) {
     byte[] key = new byte[32];
     random.nextBytes(key);
     keks.put(kekId, key);
