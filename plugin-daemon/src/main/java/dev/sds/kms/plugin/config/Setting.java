@@ -55,7 +55,7 @@ public enum Setting {
       Kind.PATH,
       null,
       "none",
-      "File holding the KMaaS API key as <key-name>:<key-secret>; read at start."),
+      "File holding the KMaaS API key as KEY_NAME:KEY_SECRET; read at start."),
   KMAAS_API_KEY(
       null,
       "KMAAS_API_KEY",
