@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * carry credentials, key material or KMaaS's bodies.
  */
 public final class HttpKmaasClient implements KmaasClient {
+  /**
+   * Idle connections kept to KMaaS. kube-apiserver sends bursts of concurrent calls (a restart
+   * decrypts many seeds at once); with fewer, each burst would pay new TLS handshakes.
+   */
+  static final int MAX_IDLE_CONNECTIONS = 64;
+
   static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
   static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
   static final double JITTER = 0.25;
@@ -114,7 +120,7 @@ public final class HttpKmaasClient implements KmaasClient {
   private static OkHttpClient httpClient(KmaasTls tls, Duration callTimeout) {
     OkHttpClient.Builder builder =
         new OkHttpClient.Builder()
-            .connectionPool(new ConnectionPool(5, 5, TimeUnit.MINUTES))
+            .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES))
             .protocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1))
             .retryOnConnectionFailure(false)
             .followRedirects(false)
