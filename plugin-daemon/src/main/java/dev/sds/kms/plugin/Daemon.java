@@ -120,6 +120,7 @@ public final class Daemon implements AutoCloseable {
   /** Stops accepting, drains in-flight calls, removes the socket, then stops the rest. */
   @Override
   public void close() {
+    boolean wasServing = grpcServer.isServing();
     grpcServer.close();
     healthCheck.close();
     if (httpServer != null) {
@@ -127,7 +128,9 @@ public final class Daemon implements AutoCloseable {
     }
     kmaas.close();
     dekCache.clear();
-    LOG.info("KMS v2 plugin stopped; socket {} removed", config.endpoint());
+    if (wasServing) {
+      LOG.info("KMS v2 plugin stopped; socket {} removed", config.endpoint());
+    }
   }
 
   /** The daemon's version from the jar manifest ({@code dev} when run from classes). */

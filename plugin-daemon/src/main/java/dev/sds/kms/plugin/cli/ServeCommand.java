@@ -4,6 +4,7 @@ import dev.sds.kms.plugin.Daemon;
 import dev.sds.kms.plugin.config.ConfigException;
 import dev.sds.kms.plugin.config.ConfigLoader;
 import dev.sds.kms.plugin.config.DaemonConfig;
+import dev.sds.kms.plugin.config.Durations;
 import dev.sds.kms.plugin.server.SocketInUseException;
 import java.io.IOException;
 import java.util.Map;
@@ -75,7 +76,8 @@ final class ServeCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   LOG.info(
-                      "stopping: draining in-flight calls for up to {}", config.shutdownGrace());
+                      "stopping: draining in-flight calls for up to {}",
+                      Durations.format(config.shutdownGrace()));
                   daemon.close();
                   stopped.countDown();
                 },

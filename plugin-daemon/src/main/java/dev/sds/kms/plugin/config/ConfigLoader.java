@@ -99,6 +99,10 @@ public final class ConfigLoader {
         values.required(CHECK_INTERVAL, ValueParsers.duration(MIN_CHECK_INTERVAL, null));
     Duration checkIntervalFailing =
         values.required(CHECK_INTERVAL_FAILING, ValueParsers.duration(MIN_CHECK_INTERVAL, null));
+    if (!values.isSet(CHECK_INTERVAL_FAILING)
+        && checkIntervalFailing.compareTo(checkInterval) > 0) {
+      checkIntervalFailing = checkInterval; // the default must not contradict a short interval
+    }
     if (checkIntervalFailing.compareTo(checkInterval) > 0) {
       throw new ConfigException(
           CHECK_INTERVAL_FAILING,

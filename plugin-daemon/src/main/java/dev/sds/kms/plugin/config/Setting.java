@@ -135,7 +135,7 @@ public enum Setting {
       "5s",
       null,
       "Time between background KMaaS checks after a failure (at least 1s, at most"
-          + " --check-interval)."),
+          + " --check-interval; the default shrinks to a shorter --check-interval)."),
   DEK_CACHE_SIZE(
       "--dek-cache-size",
       "DEK_CACHE_SIZE",

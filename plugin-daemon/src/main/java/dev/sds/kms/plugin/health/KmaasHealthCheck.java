@@ -1,5 +1,6 @@
 package dev.sds.kms.plugin.health;
 
+import dev.sds.kms.plugin.config.Durations;
 import dev.sds.kms.plugin.envelope.KeyIdScheme;
 import dev.sds.kms.plugin.kmaas.KmaasClient;
 import dev.sds.kms.plugin.kmaas.KmaasException;
@@ -92,10 +93,14 @@ public final class KmaasHealthCheck implements AutoCloseable {
   }
 
   private boolean fail(String reason) {
+    if (scheduler.isShutdown()) {
+      return false; // stopping: a check cut short is not KMaaS's failure
+    }
     String previous = state.current().healthz();
     state.recordCheckFailure(reason);
     if (!reason.equals(previous)) {
-      LOG.warn("KMaaS check failed: {}; next check in {}", reason, failingInterval);
+      LOG.warn(
+          "KMaaS check failed: {}; next check in {}", reason, Durations.format(failingInterval));
     }
     return false;
   }

@@ -1,5 +1,6 @@
 package dev.sds.kms.plugin.server;
 
+import dev.sds.kms.plugin.config.Durations;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -106,7 +107,9 @@ public final class GrpcSocketServer implements AutoCloseable {
     server.shutdown();
     try {
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("in-flight calls did not finish within {}; cancelling them", shutdownGrace);
+        LOG.warn(
+            "in-flight calls did not finish within {}; cancelling them",
+            Durations.format(shutdownGrace));
         server.shutdownNow();
         server.awaitTermination(1, TimeUnit.SECONDS);
       }

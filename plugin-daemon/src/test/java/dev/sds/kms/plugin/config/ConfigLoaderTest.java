@@ -79,6 +79,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aCheckIntervalShorterThanTheDefaultFailingIntervalAlsoShortensThatOne()
+      throws ConfigException {
+    DaemonConfig config = load(Map.of("--check-interval", "2s"), Map.of());
+
+    assertThat(config.checkInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.checkIntervalFailing()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
   void remoteKmaasWithEverything() throws ConfigException {
     Map<String, String> env = new HashMap<>();
     env.put("KMAAS_URL", URL + "/");
