@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test (unit *Test and integration *IT) with the Maven Wrapper. The README's test command.
+# Runs every test (unit *Test and integration *IT) with the Maven Wrapper, then renders the kustomize
+# bases under config/ (scripts/check-manifests.sh) when kubectl is installed. The README's test command.
 # Installs a JDK 17 with apt-get if the machine has none (Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,4 +9,10 @@ if ! command -v javac >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
 fi
 # -B keeps Surefire's "Tests run:" summary lines in the output.
-exec ./mvnw -B -ntp verify "$@"
+./mvnw -B -ntp verify "$@"
+# The kustomize bases under config/ must render (no cluster needed, only the kubectl binary).
+if command -v kubectl >/dev/null 2>&1; then
+  scripts/check-manifests.sh
+else
+  echo "check-manifests: skipped: kubectl not found"
+fi

@@ -43,6 +43,9 @@ public class KmsPluginSpec {
   private String keyId;
 
   @JsonPropertyDescription("Where on each node the daemon serves its Unix socket.")
+  // "{}" makes the API server fill in the nested defaults (hostDirectory, fileName) when the
+  // whole socket object is omitted; a structural default on the parent is needed for that.
+  @Default("{}")
   private SocketSpec socket;
 
   @JsonPropertyDescription(
