@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class KmsOperator {
   private static final Logger LOG = LoggerFactory.getLogger(KmsOperator.class);
+
+  /** Lease timing of client-go's and JOSDK's defaults: a new leader within about 15 s. */
+  static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+
+  static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+  static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
 
   private KmsOperator() {}
 
@@ -31,8 +38,21 @@ public final class KmsOperator {
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator = create(client, settings);
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      LOG.debug("start failed", e);
+      System.err.println(
+          "kms-operator: cannot start against "
+              + client.getMasterUrl()
+              + ": "
+              + rootCause(e)
+              + " (is the kubeconfig or the in-cluster service account right?)");
+      operator.stop();
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(operator::stop, "shutdown"));
-    operator.start();
     LOG.info(
         "KmsPlugin operator started against {}; namespaces {}; leader election {}",
         client.getMasterUrl(),
@@ -46,6 +66,15 @@ public final class KmsOperator {
    * cannot do; both work on a real API server.
    */
   public static Operator create(KubernetesClient client, OperatorSettings settings) {
+    return create(client, settings, true);
+  }
+
+  /**
+   * @param exitOnLostLease whether a replica that loses its Lease exits (production: the pod
+   *     restarts and stands in line again) rather than keep running idle (tests, which share a JVM)
+   */
+  static Operator create(
+      KubernetesClient client, OperatorSettings settings, boolean exitOnLostLease) {
     Operator operator =
         new Operator(
             o -> {
@@ -56,7 +85,14 @@ public final class KmsOperator {
               if (settings.leaderElection()) {
                 o.withLeaderElectionConfiguration(
                     new LeaderElectionConfiguration(
-                        OperatorSettings.LEASE_NAME, settings.namespace()));
+                        OperatorSettings.LEASE_NAME,
+                        settings.namespace(),
+                        LEASE_DURATION,
+                        RENEW_DEADLINE,
+                        RETRY_PERIOD,
+                        settings.identity(),
+                        null,
+                        exitOnLostLease));
               }
             });
     operator.register(
@@ -68,5 +104,15 @@ public final class KmsOperator {
           }
         });
     return operator;
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null
+        ? root.getClass().getSimpleName()
+        : root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 }

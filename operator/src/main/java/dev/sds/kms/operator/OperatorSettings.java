@@ -16,12 +16,15 @@ import java.util.Set;
  * @param watchNamespaces namespaces whose KmsPlugins to reconcile ({@code WATCH_NAMESPACES},
  *     comma-separated; empty: all)
  * @param statusInterval how often each daemon's /status is read ({@code STATUS_INTERVAL})
+ * @param identity who holds the Lease ({@code POD_NAME}, else {@code HOSTNAME}); must differ
+ *     between replicas
  */
 public record OperatorSettings(
     String namespace,
     boolean leaderElection,
     Set<String> watchNamespaces,
-    Duration statusInterval) {
+    Duration statusInterval,
+    String identity) {
 
   public static final String LEASE_NAME = "sds-kms-operator";
 
@@ -32,7 +35,10 @@ public record OperatorSettings(
     String watch = env.getOrDefault("WATCH_NAMESPACES", "").strip();
     Set<String> watchNamespaces = watch.isEmpty() ? Set.of() : Set.of(watch.split("\\s*,\\s*"));
     Duration statusInterval = duration(env, "STATUS_INTERVAL", Duration.ofSeconds(30));
-    return new OperatorSettings(namespace, leaderElection, watchNamespaces, statusInterval);
+    String identity =
+        env.getOrDefault("POD_NAME", env.getOrDefault("HOSTNAME", "kms-operator")).strip();
+    return new OperatorSettings(
+        namespace, leaderElection, watchNamespaces, statusInterval, identity);
   }
 
   private static boolean bool(Map<String, String> env, String name, boolean fallback) {

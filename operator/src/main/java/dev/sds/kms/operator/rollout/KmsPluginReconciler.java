@@ -21,6 +21,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -50,6 +52,9 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
 
   /** How soon to look again while the rollout is not complete or something is wrong. */
   static final Duration NOT_READY_INTERVAL = Duration.ofSeconds(10);
+
+  /** Longest time an unchanged status goes without being written again. */
+  static final Duration HEARTBEAT = Duration.ofMinutes(5);
 
   private final DaemonStatusReader statusReader;
   private final StatusAggregator aggregator = new StatusAggregator();
@@ -92,7 +97,8 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
             clock.instant());
 
     Duration nextCheck = StatusAggregator.ready(next) ? statusInterval : shorter(statusInterval);
-    if (!StatusAggregator.meaningfullyChanged(plugin.getStatus(), next)) {
+    if (!StatusAggregator.meaningfullyChanged(plugin.getStatus(), next)
+        && !heartbeatDue(plugin.getStatus())) {
       return UpdateControl.<KmsPlugin>noUpdate().rescheduleAfter(nextCheck);
     }
     KmsPlugin patched = new KmsPlugin();
@@ -130,6 +136,30 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
     patched.setMetadata(plugin.getMetadata());
     patched.setStatus(status);
     return ErrorStatusUpdateControl.patchStatus(patched);
+  }
+
+  /**
+   * Whether {@code nodes[].lastChecked} is old enough to be written again although nothing else
+   * changed: the status is patched only on change, but never shows a check older than {@link
+   * #HEARTBEAT} as the last one.
+   */
+  private boolean heartbeatDue(KmsPluginStatus status) {
+    if (status == null || status.getNodes() == null) {
+      return false;
+    }
+    Instant due = clock.instant().minus(HEARTBEAT);
+    return status.getNodes().stream()
+        .map(n -> n.getLastChecked())
+        .filter(Objects::nonNull)
+        .anyMatch(checked -> parse(checked).isBefore(due));
+  }
+
+  private static Instant parse(String timestamp) {
+    try {
+      return Instant.parse(timestamp);
+    } catch (DateTimeParseException e) {
+      return Instant.EPOCH;
+    }
   }
 
   private Duration shorter(Duration interval) {

@@ -11,6 +11,7 @@ import dev.sds.kms.operator.crd.v1alpha1.CredentialsRef;
 import dev.sds.kms.operator.crd.v1alpha1.KmaasSpec;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginSpec;
+import dev.sds.kms.operator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -24,18 +25,12 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.javaoperatorsdk.operator.Operator;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,7 +51,7 @@ class KmsPluginReconcilerIT {
   private static final String KEY_ID = "sds:acme/kek-20261125T000000Z-0a1b2c3d";
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  private KubernetesMockServer server;
+  private MockCluster cluster;
   private KubernetesClient client;
   private Operator operator;
   private HttpServer daemonStatus;
@@ -64,16 +59,8 @@ class KmsPluginReconcilerIT {
 
   @BeforeEach
   void start() throws Exception {
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(
-                List.of(CustomResourceDefinitionContext.fromCustomResourceType(KmsPlugin.class))),
-            false);
-    server.init();
-    client = server.createClient();
+    cluster = new MockCluster();
+    client = cluster.client();
     daemonStatus = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
     daemonStatus.createContext(
         "/status",
@@ -97,7 +84,7 @@ class KmsPluginReconcilerIT {
     daemonStatus.start();
     operator =
         KmsOperator.create(
-            client, new OperatorSettings(NS, false, Set.of(), Duration.ofSeconds(1)));
+            client, new OperatorSettings(NS, false, Set.of(), Duration.ofSeconds(1), "test"));
     operator.start();
   }
 
@@ -105,7 +92,7 @@ class KmsPluginReconcilerIT {
   void stop() {
     operator.stop();
     daemonStatus.stop(0);
-    server.destroy();
+    cluster.close();
   }
 
   @Test
