@@ -43,8 +43,6 @@ public class KmsPluginSpec {
   private String keyId;
 
   @JsonPropertyDescription("Where on each node the daemon serves its Unix socket.")
-  // "{}" makes the API server fill in the nested defaults (hostDirectory, fileName) when the
-  // whole socket object is omitted; a structural default on the parent is needed for that.
   @Default("{}")
   private SocketSpec socket;
 
@@ -84,6 +82,11 @@ public class KmsPluginSpec {
       "When true the operator changes nothing in the cluster; it still reports status.")
   @Default("false")
   private Boolean paused;
+
+  @JsonPropertyDescription(
+      "How the operator follows a KEK rotation and re-encrypts stored objects.")
+  @Default("{}")
+  private RotationSpec rotation;
 
   public String getImage() {
     return image;
@@ -254,6 +257,19 @@ public class KmsPluginSpec {
     return this;
   }
 
+  public RotationSpec getRotation() {
+    return rotation;
+  }
+
+  public void setRotation(RotationSpec rotation) {
+    this.rotation = rotation;
+  }
+
+  public KmsPluginSpec withRotation(RotationSpec rotation) {
+    this.rotation = rotation;
+    return this;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -274,7 +290,8 @@ public class KmsPluginSpec {
         && Objects.equals(healthCheckInterval, other.healthCheckInterval)
         && Objects.equals(logLevel, other.logLevel)
         && Objects.equals(httpPort, other.httpPort)
-        && Objects.equals(paused, other.paused);
+        && Objects.equals(paused, other.paused)
+        && Objects.equals(rotation, other.rotation);
   }
 
   @Override
@@ -292,6 +309,7 @@ public class KmsPluginSpec {
         healthCheckInterval,
         logLevel,
         httpPort,
-        paused);
+        paused,
+        rotation);
   }
 }

@@ -28,6 +28,13 @@ public class KmsPluginStatus {
   @JsonPropertyDescription("KEK rotation and re-encryption progress.")
   private RotationStatus rotation;
 
+  @JsonPropertyDescription("Finished rotations, newest first (at most 10).")
+  private List<RotationRecord> history;
+
+  @JsonPropertyDescription(
+      "Per resource: objects rewritten under the current key id and objects left, from the last migration.")
+  private List<ResourceEncryption> encryption;
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }
@@ -106,6 +113,32 @@ public class KmsPluginStatus {
     return this;
   }
 
+  public List<RotationRecord> getHistory() {
+    return history;
+  }
+
+  public void setHistory(List<RotationRecord> history) {
+    this.history = history;
+  }
+
+  public KmsPluginStatus withHistory(List<RotationRecord> history) {
+    this.history = history;
+    return this;
+  }
+
+  public List<ResourceEncryption> getEncryption() {
+    return encryption;
+  }
+
+  public void setEncryption(List<ResourceEncryption> encryption) {
+    this.encryption = encryption;
+  }
+
+  public KmsPluginStatus withEncryption(List<ResourceEncryption> encryption) {
+    this.encryption = encryption;
+    return this;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -119,11 +152,21 @@ public class KmsPluginStatus {
         && Objects.equals(nodes, other.nodes)
         && Objects.equals(readyNodes, other.readyNodes)
         && Objects.equals(currentKeyId, other.currentKeyId)
-        && Objects.equals(rotation, other.rotation);
+        && Objects.equals(rotation, other.rotation)
+        && Objects.equals(history, other.history)
+        && Objects.equals(encryption, other.encryption);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observedGeneration, conditions, nodes, readyNodes, currentKeyId, rotation);
+    return Objects.hash(
+        observedGeneration,
+        conditions,
+        nodes,
+        readyNodes,
+        currentKeyId,
+        rotation,
+        history,
+        encryption);
   }
 }
