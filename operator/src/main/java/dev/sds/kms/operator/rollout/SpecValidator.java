@@ -259,7 +259,7 @@ public final class SpecValidator {
    * The duration grammar the daemon reads ({@code 500ms}, {@code 30s}, {@code 1h30m}); {@code null}
    * when it is not one. Stricter than the schema's pattern, which accepts e.g. {@code 30s5m}.
    */
-  static Duration parseDuration(String text) {
+  public static Duration parseDuration(String text) {
     Matcher m = DURATION.matcher(text);
     if (text.isEmpty() || !m.matches()) {
       return null;
