@@ -3,6 +3,7 @@ package dev.sds.kms.operator.testing;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -13,6 +14,7 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * fabric8's Kubernetes mock server in CRUD mode, knowing the KmsPlugin resource: objects are
@@ -24,14 +26,16 @@ public final class MockCluster implements AutoCloseable {
   private final KubernetesClient client;
 
   public MockCluster() {
+    this(
+        new Dispatcher(
+            List.of(CustomResourceDefinitionContext.fromCustomResourceType(KmsPlugin.class))));
+  }
+
+  /** A cluster answering through another dispatcher, for example a {@link PagingDispatcher}. */
+  public MockCluster(KubernetesCrudDispatcher dispatcher) {
     server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new Dispatcher(
-                List.of(CustomResourceDefinitionContext.fromCustomResourceType(KmsPlugin.class))),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     client = server.createClient();
   }
@@ -74,6 +78,11 @@ public final class MockCluster implements AutoCloseable {
   /** Another client of the same cluster (an operator closes its client when it stops). */
   public KubernetesClient newClient() {
     return server.createClient();
+  }
+
+  /** Another client, configured further (for example without fabric8's own retries). */
+  public KubernetesClient newClient(Consumer<KubernetesClientBuilder> customizer) {
+    return server.createClient(customizer);
   }
 
   @Override

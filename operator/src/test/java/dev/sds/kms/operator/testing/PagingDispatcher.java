@@ -1,0 +1,463 @@
+package dev.sds.kms.operator.testing;
+
+import io.fabric8.kubernetes.api.model.APIGroup;
+import io.fabric8.kubernetes.api.model.APIGroupBuilder;
+import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
+import io.fabric8.kubernetes.api.model.APIResourceBuilder;
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
+import io.fabric8.kubernetes.api.model.ListMeta;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * fabric8's CRUD dispatcher made closer to kube-apiserver for migration tests:
+ *
+ * <ul>
+ *   <li>API discovery ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/g/v}) from a
+ *       table of served resources;
+ *   <li>LIST of secrets and configmaps really honours {@code limit} and {@code continue}: items in
+ *       namespace/name order, the continue token an opaque encoding of the last key;
+ *   <li>a PUT that changes nothing still writes the object with a new resourceVersion, as
+ *       kube-apiserver does for a stale (old key id) object; successful PUTs are counted per
+ *       object;
+ *   <li>injected faults: N× 409 for an object (optionally written by "someone else" first), 429
+ *       with Retry-After for the k-th request, 410 Gone for the j-th continue, object deleted just
+ *       before its PUT.
+ * </ul>
+ */
+public final class PagingDispatcher extends KubernetesCrudDispatcher {
+  private static final Pattern LIST =
+      Pattern.compile("^/api/v1/(?:namespaces/[^/]+/)?(secrets|configmaps)$");
+  private static final Pattern OBJECT =
+      Pattern.compile("^/api/v1/namespaces/([^/]+)/([^/]+)/([^/]+)$");
+  private static final Pattern GROUP_VERSION = Pattern.compile("^/apis/([^/]+)/([^/]+)$");
+
+  /** One resource the discovery answers announce. */
+  public record Served(
+      String group, String version, String kind, String plural, boolean namespaced) {
+    String groupVersion() {
+      return group.isEmpty() ? version : group + "/" + version;
+    }
+  }
+
+  /** MockWebServer logs every request through java.util.logging; thousands of lines slow tests. */
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  private final List<Served> served = new CopyOnWriteArrayList<>();
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Map<String, AtomicInteger> updates = new ConcurrentHashMap<>();
+  private final Map<String, Conflict> conflicts = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> deleteBeforeUpdate = new ConcurrentHashMap<>();
+  private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger continues = new AtomicInteger();
+  private final AtomicInteger lists = new AtomicInteger();
+  private volatile int throttledRequest = -1;
+  private volatile int goneContinue = -1;
+  private volatile int failNextList = 0;
+
+  private static final class Conflict {
+    int remaining;
+    boolean changeFirst;
+
+    Conflict(int remaining, boolean changeFirst) {
+      this.remaining = remaining;
+      this.changeFirst = changeFirst;
+    }
+  }
+
+  /**
+   * Serves secrets, configmaps, namespaces, deployments.apps and widgets.example.com (v1, v1beta1).
+   */
+  public PagingDispatcher() {
+    super(List.of());
+    serve(new Served("", "v1", "Secret", "secrets", true));
+    serve(new Served("", "v1", "ConfigMap", "configmaps", true));
+    serve(new Served("", "v1", "Namespace", "namespaces", false));
+    serve(new Served("apps", "v1", "Deployment", "deployments", true));
+    serve(new Served("example.com", "v1", "Widget", "widgets", true));
+    serve(new Served("example.com", "v1beta1", "Widget", "widgets", true));
+  }
+
+  /** Adds a resource to discovery (and, for a non-built-in group, to the CRUD store). */
+  public PagingDispatcher serve(Served resource) {
+    served.add(resource);
+    if (!resource.group().isEmpty() && !resource.group().equals("apps")) {
+      expectCustomResource(
+          new CustomResourceDefinitionContext.Builder()
+              .withGroup(resource.group())
+              .withVersion(resource.version())
+              .withKind(resource.kind())
+              .withPlural(resource.plural())
+              .withScope(resource.namespaced() ? "Namespaced" : "Cluster")
+              .build());
+    }
+    return this;
+  }
+
+  // ---- faults
+
+  /**
+   * The next {@code times} PUTs of the object answer 409; with {@code changeFirst} someone else
+   * writes it first.
+   */
+  public void conflict(
+      String plural, String namespace, String name, int times, boolean changeFirst) {
+    conflicts.put(key(plural, namespace, name), new Conflict(times, changeFirst));
+  }
+
+  /** The {@code k}-th request from now (1 = the next) answers 429 with Retry-After: 1. */
+  public void throttleRequest(int k) {
+    throttledRequest = requests.get() + k;
+  }
+
+  /** The {@code j}-th LIST with a continue token from now answers 410 Gone. */
+  public void expireContinue(int j) {
+    goneContinue = continues.get() + j;
+  }
+
+  /** The next LIST of secrets or configmaps answers {@code code}. */
+  public void failNextList(int code) {
+    failNextList = code;
+  }
+
+  /** The object is deleted just before its next PUT arrives (so the PUT gets 404). */
+  public void deleteBeforeUpdate(String plural, String namespace, String name) {
+    deleteBeforeUpdate.put(key(plural, namespace, name), true);
+  }
+
+  // ---- what happened
+
+  /** Successful PUTs of one object. */
+  public int updates(String plural, String namespace, String name) {
+    AtomicInteger count = updates.get(key(plural, namespace, name));
+    return count == null ? 0 : count.get();
+  }
+
+  /** Successful PUTs per {@code plural/namespace/name}. */
+  public Map<String, Integer> updates() {
+    Map<String, Integer> copy = new LinkedHashMap<>();
+    updates.forEach((k, v) -> copy.put(k, v.get()));
+    return copy;
+  }
+
+  public int lists() {
+    return lists.get();
+  }
+
+  public void resetCounts() {
+    updates.clear();
+    lists.set(0);
+  }
+
+  // ---- an index by plural/namespace/name: the CRUD store finds an object by scanning every entry,
+  // which makes thousands of objects quadratic
+
+  private final Map<String, AttributeSet> index = new ConcurrentHashMap<>();
+
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet attributes) {
+    String key = indexKey(attributes);
+    if (key == null) {
+      return super.findResource(attributes);
+    }
+    AttributeSet stored = index.get(key);
+    String value = stored == null ? null : map.get(stored);
+    if (value != null && stored.matches(attributes)) {
+      return Map.entry(stored, value);
+    }
+    return null;
+  }
+
+  @Override
+  public void processEvent(
+      String path,
+      AttributeSet pathAttributes,
+      AttributeSet oldAttributes,
+      GenericKubernetesResource resource,
+      String newState) {
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    if (oldAttributes != null) {
+      String oldKey = indexKey(oldAttributes);
+      if (oldKey != null) {
+        index.remove(oldKey);
+      }
+    }
+    if (newState != null) {
+      KubernetesAttributesExtractor extractor =
+          (KubernetesAttributesExtractor) getAttributeExtractor();
+      AttributeSet stored =
+          resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+      if (!stored.containsKey(KubernetesAttributesExtractor.PLURAL)) {
+        stored = AttributeSet.merge(pathAttributes, stored);
+      }
+      String newKey = indexKey(stored);
+      if (newKey != null && map.containsKey(stored)) {
+        index.put(newKey, stored);
+      }
+    }
+  }
+
+  private static String indexKey(AttributeSet attributes) {
+    Attribute plural = attributes.getAttribute(KubernetesAttributesExtractor.PLURAL);
+    Attribute namespace = attributes.getAttribute(KubernetesAttributesExtractor.NAMESPACE);
+    Attribute name = attributes.getAttribute(KubernetesAttributesExtractor.NAME);
+    if (plural == null || name == null) {
+      return null;
+    }
+    return plural.getValues()
+        + "|"
+        + (namespace == null ? "" : namespace.getValues())
+        + "|"
+        + name.getValues();
+  }
+
+  // ---- dispatch
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String fullPath = request.getPath();
+    int q = fullPath.indexOf('?');
+    String path = q < 0 ? fullPath : fullPath.substring(0, q);
+    Map<String, String> query = q < 0 ? Map.of() : query(fullPath.substring(q + 1));
+    String method = request.getMethod();
+
+    if ("GET".equals(method)) {
+      MockResponse discovery = discovery(path);
+      if (discovery != null) {
+        return discovery;
+      }
+    }
+    if (requests.incrementAndGet() == throttledRequest) {
+      return status(429, "TooManyRequests", "slow down").setHeader("Retry-After", "1");
+    }
+    if ("GET".equals(method) && LIST.matcher(path).matches() && !query.containsKey("watch")) {
+      return locked(false, () -> list(path, query));
+    }
+    Matcher object = OBJECT.matcher(path);
+    if ("PUT".equals(method) && object.matches()) {
+      return locked(
+          true, () -> update(request, path, object.group(2), object.group(1), object.group(3)));
+    }
+    boolean write = !"GET".equals(method);
+    return locked(write, () -> super.dispatch(request));
+  }
+
+  private MockResponse locked(boolean write, Supplier<MockResponse> action) {
+    var held = write ? lock.writeLock() : lock.readLock();
+    held.lock();
+    try {
+      return action.get();
+    } finally {
+      held.unlock();
+    }
+  }
+
+  private MockResponse list(String path, Map<String, String> query) {
+    lists.incrementAndGet();
+    int failure = failNextList;
+    if (failure != 0) {
+      failNextList = 0;
+      return status(failure, "InternalError", "injected failure");
+    }
+    String token = query.get("continue");
+    if (token != null && !token.isEmpty() && continues.incrementAndGet() == goneContinue) {
+      return status(410, "Expired", "The provided continue parameter is too old");
+    }
+    String body = super.handleGet(path).getBody().readUtf8();
+    List<GenericKubernetesResource> all =
+        new ArrayList<>(
+            Serialization.unmarshal(body, GenericKubernetesResourceList.class).getItems());
+    all.sort(Comparator.comparing(PagingDispatcher::sortKey));
+    int from = 0;
+    if (token != null && !token.isEmpty()) {
+      String after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      while (from < all.size() && sortKey(all.get(from)).compareTo(after) <= 0) {
+        from++;
+      }
+    }
+    int limit = query.containsKey("limit") ? Integer.parseInt(query.get("limit")) : all.size();
+    int to = Math.min(all.size(), from + Math.max(limit, 1));
+    GenericKubernetesResourceList page = new GenericKubernetesResourceList();
+    page.setItems(new ArrayList<>(all.subList(from, to)));
+    ListMeta meta = new ListMeta();
+    meta.setResourceVersion(String.valueOf(requestResourceVersion()));
+    if (to < all.size()) {
+      meta.setContinue(
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(sortKey(all.get(to - 1)).getBytes(StandardCharsets.UTF_8)));
+      meta.setRemainingItemCount((long) (all.size() - to));
+    }
+    page.setMetadata(meta);
+    return new MockResponse().setResponseCode(200).setBody(Serialization.asJson(page));
+  }
+
+  private MockResponse update(
+      RecordedRequest request, String path, String plural, String namespace, String name) {
+    String key = key(plural, namespace, name);
+    if (deleteBeforeUpdate.remove(key) != null) {
+      super.handleDelete(path);
+    }
+    Conflict conflict = conflicts.get(key);
+    if (conflict != null && conflict.remaining > 0) {
+      conflict.remaining--;
+      if (conflict.changeFirst) {
+        conflict.changeFirst = false;
+        rewrite(path);
+      }
+      return status(409, "Conflict", "the object has been modified");
+    }
+    MockResponse response = super.handleUpdate(request);
+    if (code(response) != 200) {
+      return response;
+    }
+    updates.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    return new MockResponse().setResponseCode(200).setBody(rewrite(path));
+  }
+
+  /**
+   * Stores the object again with a new resourceVersion (kube-apiserver rewriting a stale object).
+   */
+  private String rewrite(String path) {
+    AttributeSet attributes = getKey(path);
+    Map.Entry<AttributeSet, String> current = findResource(attributes);
+    GenericKubernetesResource object =
+        Serialization.unmarshal(current.getValue(), GenericKubernetesResource.class);
+    object.getMetadata().setResourceVersion(String.valueOf(requestResourceVersion()));
+    String json = Serialization.asJson(object);
+    processEvent(path, attributes, current.getKey(), object, json);
+    return json;
+  }
+
+  private MockResponse discovery(String path) {
+    if (path.equals("/api")) {
+      return json(new APIVersionsBuilder().withVersions("v1").build());
+    }
+    if (path.equals("/apis")) {
+      Map<String, APIGroup> groups = new LinkedHashMap<>();
+      for (Served s : served) {
+        if (s.group().isEmpty()) {
+          continue;
+        }
+        GroupVersionForDiscovery version =
+            new GroupVersionForDiscovery(s.groupVersion(), s.version());
+        APIGroup group =
+            groups.computeIfAbsent(
+                s.group(),
+                g -> new APIGroupBuilder().withName(g).withPreferredVersion(version).build());
+        if (group.getVersions().stream().noneMatch(v -> v.getVersion().equals(s.version()))) {
+          group.getVersions().add(version);
+        }
+      }
+      return json(new APIGroupListBuilder().withGroups(new ArrayList<>(groups.values())).build());
+    }
+    String groupVersion = null;
+    if (path.equals("/api/v1")) {
+      groupVersion = "v1";
+    } else {
+      Matcher m = GROUP_VERSION.matcher(path);
+      if (m.matches()) {
+        groupVersion = m.group(1) + "/" + m.group(2);
+      }
+    }
+    if (groupVersion == null) {
+      return null;
+    }
+    String gv = groupVersion;
+    List<Served> resources = served.stream().filter(s -> s.groupVersion().equals(gv)).toList();
+    if (resources.isEmpty()) {
+      return status(404, "NotFound", "no such group version");
+    }
+    return json(
+        new APIResourceListBuilder()
+            .withGroupVersion(gv)
+            .withResources(
+                resources.stream()
+                    .map(
+                        s ->
+                            new APIResourceBuilder()
+                                .withName(s.plural())
+                                .withKind(s.kind())
+                                .withNamespaced(s.namespaced())
+                                .withVerbs(
+                                    "create", "delete", "get", "list", "patch", "update", "watch")
+                                .build())
+                    .toList())
+            .build());
+  }
+
+  private static MockResponse json(Object body) {
+    return new MockResponse().setResponseCode(200).setBody(Serialization.asJson(body));
+  }
+
+  private static MockResponse status(int code, String reason, String message) {
+    var status =
+        new StatusBuilder()
+            .withStatus("Failure")
+            .withCode(code)
+            .withReason(reason)
+            .withMessage(message);
+    if (code == 429) {
+      status.withNewDetails().withRetryAfterSeconds(1).endDetails();
+    }
+    return new MockResponse().setResponseCode(code).setBody(Serialization.asJson(status.build()));
+  }
+
+  private static int code(MockResponse response) {
+    return Integer.parseInt(response.getStatus().split(" ")[1]);
+  }
+
+  private static String sortKey(GenericKubernetesResource object) {
+    String namespace = object.getMetadata().getNamespace();
+    return (namespace == null ? "" : namespace) + "/" + object.getMetadata().getName();
+  }
+
+  private static String key(String plural, String namespace, String name) {
+    return plural + "/" + namespace + "/" + name;
+  }
+
+  private static Map<String, String> query(String raw) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      params.put(
+          URLDecoder.decode(name, StandardCharsets.UTF_8),
+          URLDecoder.decode(value, StandardCharsets.UTF_8));
+    }
+    return params;
+  }
+}
