@@ -105,6 +105,9 @@ public final class EtcdTestServer implements AutoCloseable {
   static String findEtcd() {
     String configured = System.getenv("ETCD_BIN");
     if (configured != null && !configured.isBlank()) {
+      if (!Files.isExecutable(Path.of(configured))) {
+        throw new AssertionError("ETCD_BIN=" + configured + " is not an executable etcd");
+      }
       return configured;
     }
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
