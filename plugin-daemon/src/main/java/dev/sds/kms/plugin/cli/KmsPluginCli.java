@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar kms-plugin.jar [serve|probe|kmaas-server|kek] …}. Without a subcommand it
+ * {@code java -jar kms-plugin.jar [serve|probe|kmaas-server|kek|audit] …}. Without a subcommand it
  * serves, as the SDS product's daemon always did.
  */
 @Command(
@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       ProbeCommand.class,
       KmaasServerCommand.class,
-      KekCommand.class
+      KekCommand.class,
+      AuditCommand.class
     })
 public final class KmsPluginCli {
 

@@ -1,0 +1,8 @@
+package dev.sds.kms.plugin.audit;
+
+/** etcd could not be reached or refused a request; the message is one line naming the endpoint. */
+public final class EtcdException extends Exception {
+  public EtcdException(String message) {
+    super(message);
+  }
+}
