@@ -1,6 +1,9 @@
 package dev.sds.kms.operator;
 
+import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.rollout.KmsPluginReconciler;
+import dev.sds.kms.operator.rotation.EventRecorder;
+import dev.sds.kms.operator.rotation.RotationCoordinator;
 import dev.sds.kms.operator.status.HttpDaemonStatusReader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -37,7 +40,8 @@ public final class KmsOperator {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    Operator operator = create(client, settings);
+    MigrationRunners migrations = new MigrationRunners();
+    Operator operator = create(client, settings, true, migrations);
     try {
       operator.start();
     } catch (RuntimeException e) {
@@ -52,7 +56,14 @@ public final class KmsOperator {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(operator::stop, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  migrations.cancelAll(); // resumed from the status checkpoint by the next leader
+                  operator.stop();
+                },
+                "shutdown"));
     LOG.info(
         "KmsPlugin operator started against {}; namespaces {}; leader election {}",
         client.getMasterUrl(),
@@ -66,15 +77,19 @@ public final class KmsOperator {
    * cannot do; both work on a real API server.
    */
   public static Operator create(KubernetesClient client, OperatorSettings settings) {
-    return create(client, settings, true);
+    return create(client, settings, true, new MigrationRunners());
   }
 
   /**
+   * @param migrations the background migrations; cancel them when stopping the operator
    * @param exitOnLostLease whether a replica that loses its Lease exits (production: the pod
    *     restarts and stands in line again) rather than keep running idle (tests, which share a JVM)
    */
   static Operator create(
-      KubernetesClient client, OperatorSettings settings, boolean exitOnLostLease) {
+      KubernetesClient client,
+      OperatorSettings settings,
+      boolean exitOnLostLease,
+      MigrationRunners migrations) {
     Operator operator =
         new Operator(
             o -> {
@@ -97,7 +112,11 @@ public final class KmsOperator {
             });
     operator.register(
         new KmsPluginReconciler(
-            new HttpDaemonStatusReader(), settings.statusInterval(), Clock.systemUTC()),
+            new HttpDaemonStatusReader(),
+            new RotationCoordinator(
+                migrations, new EventRecorder(), RotationCoordinator::readApiserverMetrics),
+            settings.statusInterval(),
+            Clock.systemUTC()),
         c -> {
           if (!settings.watchNamespaces().isEmpty()) {
             c.settingNamespaces(settings.watchNamespaces());

@@ -53,6 +53,7 @@ class LeaderElectionIT {
     return KmsOperator.create(
         cluster.newClient(),
         new OperatorSettings(NS, true, Set.of(), Duration.ofSeconds(30), identity),
-        false);
+        false,
+        new dev.sds.kms.operator.migration.MigrationRunners());
   }
 }

@@ -2,6 +2,7 @@ package dev.sds.kms.operator.rollout;
 
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginStatus;
+import dev.sds.kms.operator.rotation.RotationCoordinator;
 import dev.sds.kms.operator.status.Conditions;
 import dev.sds.kms.operator.status.DaemonPod;
 import dev.sds.kms.operator.status.DaemonReport;
@@ -26,15 +27,17 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a {@link KmsPlugin}: checks the spec and the objects it references, then (unless
  * paused or blocked by a problem) lets the workflow bring the ServiceAccount, ConfigMap and
- * DaemonSet to their desired state, reads every daemon pod's {@code /status}, and patches the
- * status when it changed. It only orchestrates: what is desired lives in the dependents, what the
- * status says in {@link StatusAggregator}.
+ * DaemonSet to their desired state, reads every daemon pod's {@code /status}, lets the {@link
+ * RotationCoordinator} follow a KEK rotation, and patches the status when it changed. It only
+ * orchestrates: what is desired lives in the dependents, what the status says in {@link
+ * StatusAggregator}.
  */
 @Workflow(
     explicitInvocation = true,
@@ -57,13 +60,18 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
   static final Duration HEARTBEAT = Duration.ofMinutes(5);
 
   private final DaemonStatusReader statusReader;
+  private final RotationCoordinator rotation;
   private final StatusAggregator aggregator = new StatusAggregator();
   private final Duration statusInterval;
   private final Clock clock;
 
   public KmsPluginReconciler(
-      DaemonStatusReader statusReader, Duration statusInterval, Clock clock) {
+      DaemonStatusReader statusReader,
+      RotationCoordinator rotation,
+      Duration statusInterval,
+      Clock clock) {
     this.statusReader = statusReader;
+    this.rotation = rotation;
     this.statusInterval = statusInterval;
     this.clock = clock;
   }
@@ -96,7 +104,13 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
             plugin.getStatus(),
             clock.instant());
 
+    Optional<Duration> rotationRecheck =
+        rotation.coordinate(plugin, next, context.getClient(), clock.instant());
+
     Duration nextCheck = StatusAggregator.ready(next) ? statusInterval : shorter(statusInterval);
+    if (rotationRecheck.isPresent() && rotationRecheck.get().compareTo(nextCheck) < 0) {
+      nextCheck = rotationRecheck.get();
+    }
     if (!StatusAggregator.meaningfullyChanged(plugin.getStatus(), next)
         && !heartbeatDue(plugin.getStatus())) {
       return UpdateControl.<KmsPlugin>noUpdate().rescheduleAfter(nextCheck);

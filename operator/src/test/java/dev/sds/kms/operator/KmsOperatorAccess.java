@@ -1,0 +1,21 @@
+package dev.sds.kms.operator;
+
+import dev.sds.kms.operator.migration.MigrationRunners;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.time.Duration;
+import java.util.Set;
+
+/** Lets tests in other packages build the operator exactly as production does, without leases. */
+public final class KmsOperatorAccess {
+  private KmsOperatorAccess() {}
+
+  public static Operator create(
+      KubernetesClient client, Duration statusInterval, MigrationRunners migrations) {
+    return KmsOperator.create(
+        client,
+        new OperatorSettings("sds-kms-system", false, Set.of(), statusInterval, "test"),
+        false,
+        migrations);
+  }
+}
