@@ -1,5 +1,7 @@
 package dev.sds.kms.operator;
 
+import dev.sds.kms.operator.metrics.OperatorHttpServer;
+import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.rollout.KmsPluginReconciler;
 import dev.sds.kms.operator.rotation.EventRecorder;
@@ -9,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -41,7 +44,8 @@ public final class KmsOperator {
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     MigrationRunners migrations = new MigrationRunners();
-    Operator operator = create(client, settings, true, migrations);
+    OperatorMetrics metrics = new OperatorMetrics();
+    Operator operator = create(client, settings, true, migrations, metrics);
     try {
       operator.start();
     } catch (RuntimeException e) {
@@ -56,12 +60,29 @@ public final class KmsOperator {
       System.exit(1);
       return;
     }
+    OperatorHttpServer http = null;
+    if (settings.metricsAddress() != null) {
+      try {
+        http = new OperatorHttpServer(settings.metricsAddress(), metrics, () -> true);
+        http.start();
+      } catch (IOException e) {
+        System.err.println(
+            "kms-operator: METRICS_ADDRESS " + settings.metricsAddress() + ": " + e.getMessage());
+        operator.stop();
+        System.exit(1);
+        return;
+      }
+    }
+    OperatorHttpServer httpServer = http;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   migrations.cancelAll(); // resumed from the status checkpoint by the next leader
                   operator.stop();
+                  if (httpServer != null) {
+                    httpServer.close();
+                  }
                 },
                 "shutdown"));
     LOG.info(
@@ -77,7 +98,7 @@ public final class KmsOperator {
    * cannot do; both work on a real API server.
    */
   public static Operator create(KubernetesClient client, OperatorSettings settings) {
-    return create(client, settings, true, new MigrationRunners());
+    return create(client, settings, true, new MigrationRunners(), new OperatorMetrics());
   }
 
   /**
@@ -89,7 +110,8 @@ public final class KmsOperator {
       KubernetesClient client,
       OperatorSettings settings,
       boolean exitOnLostLease,
-      MigrationRunners migrations) {
+      MigrationRunners migrations,
+      OperatorMetrics metrics) {
     Operator operator =
         new Operator(
             o -> {
@@ -115,6 +137,7 @@ public final class KmsOperator {
             new HttpDaemonStatusReader(),
             new RotationCoordinator(
                 migrations, new EventRecorder(), RotationCoordinator::readApiserverMetrics),
+            metrics,
             settings.statusInterval(),
             Clock.systemUTC()),
         c -> {

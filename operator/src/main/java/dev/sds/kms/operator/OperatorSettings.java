@@ -1,5 +1,6 @@
 package dev.sds.kms.operator;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -16,6 +17,8 @@ import java.util.Set;
  * @param watchNamespaces namespaces whose KmsPlugins to reconcile ({@code WATCH_NAMESPACES},
  *     comma-separated; empty: all)
  * @param statusInterval how often each daemon's /status is read ({@code STATUS_INTERVAL})
+ * @param metricsAddress where {@code /metrics} and {@code /healthz} listen ({@code
+ *     METRICS_ADDRESS}, default {@code 0.0.0.0:8080}; {@code off}: nowhere)
  * @param identity who holds the Lease ({@code POD_NAME}, else {@code HOSTNAME}); must differ
  *     between replicas
  */
@@ -24,6 +27,7 @@ public record OperatorSettings(
     boolean leaderElection,
     Set<String> watchNamespaces,
     Duration statusInterval,
+    InetSocketAddress metricsAddress,
     String identity) {
 
   public static final String LEASE_NAME = "sds-kms-operator";
@@ -37,8 +41,24 @@ public record OperatorSettings(
     Duration statusInterval = duration(env, "STATUS_INTERVAL", Duration.ofSeconds(30));
     String identity =
         env.getOrDefault("POD_NAME", env.getOrDefault("HOSTNAME", "kms-operator")).strip();
+    InetSocketAddress metricsAddress = address(env, "METRICS_ADDRESS", "0.0.0.0:8080");
     return new OperatorSettings(
-        namespace, leaderElection, watchNamespaces, statusInterval, identity);
+        namespace, leaderElection, watchNamespaces, statusInterval, metricsAddress, identity);
+  }
+
+  private static InetSocketAddress address(Map<String, String> env, String name, String fallback) {
+    String value = env.getOrDefault(name, fallback).strip();
+    if (value.equals("off")) {
+      return null;
+    }
+    int colon = value.lastIndexOf(':');
+    try {
+      return new InetSocketAddress(
+          value.substring(0, colon).replace("[", "").replace("]", ""),
+          Integer.parseInt(value.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(name + " must be host:port or off");
+    }
   }
 
   private static boolean bool(Map<String, String> env, String name, boolean fallback) {

@@ -1,5 +1,6 @@
 package dev.sds.kms.operator;
 
+import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.migration.MigrationRunners;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -11,11 +12,15 @@ public final class KmsOperatorAccess {
   private KmsOperatorAccess() {}
 
   public static Operator create(
-      KubernetesClient client, Duration statusInterval, MigrationRunners migrations) {
+      KubernetesClient client,
+      Duration statusInterval,
+      MigrationRunners migrations,
+      OperatorMetrics metrics) {
     return KmsOperator.create(
         client,
-        new OperatorSettings("sds-kms-system", false, Set.of(), statusInterval, "test"),
+        new OperatorSettings("sds-kms-system", false, Set.of(), statusInterval, null, "test"),
         false,
-        migrations);
+        migrations,
+        metrics);
   }
 }

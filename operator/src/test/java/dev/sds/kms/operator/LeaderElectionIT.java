@@ -52,8 +52,9 @@ class LeaderElectionIT {
   private Operator replica(String identity) {
     return KmsOperator.create(
         cluster.newClient(),
-        new OperatorSettings(NS, true, Set.of(), Duration.ofSeconds(30), identity),
+        new OperatorSettings(NS, true, Set.of(), Duration.ofSeconds(30), null, identity),
         false,
-        new dev.sds.kms.operator.migration.MigrationRunners());
+        new dev.sds.kms.operator.migration.MigrationRunners(),
+        new dev.sds.kms.operator.metrics.OperatorMetrics());
   }
 }

@@ -2,6 +2,7 @@ package dev.sds.kms.operator.rollout;
 
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginStatus;
+import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.rotation.RotationCoordinator;
 import dev.sds.kms.operator.status.Conditions;
 import dev.sds.kms.operator.status.DaemonPod;
@@ -61,6 +62,7 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
 
   private final DaemonStatusReader statusReader;
   private final RotationCoordinator rotation;
+  private final OperatorMetrics metrics;
   private final StatusAggregator aggregator = new StatusAggregator();
   private final Duration statusInterval;
   private final Clock clock;
@@ -68,10 +70,12 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
   public KmsPluginReconciler(
       DaemonStatusReader statusReader,
       RotationCoordinator rotation,
+      OperatorMetrics metrics,
       Duration statusInterval,
       Clock clock) {
     this.statusReader = statusReader;
     this.rotation = rotation;
+    this.metrics = metrics;
     this.statusInterval = statusInterval;
     this.clock = clock;
   }
@@ -106,6 +110,8 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
 
     Optional<Duration> rotationRecheck =
         rotation.coordinate(plugin, next, context.getClient(), clock.instant());
+
+    metrics.record(plugin, next);
 
     Duration nextCheck = StatusAggregator.ready(next) ? statusInterval : shorter(statusInterval);
     if (rotationRecheck.isPresent() && rotationRecheck.get().compareTo(nextCheck) < 0) {

@@ -55,7 +55,7 @@ class KmsPluginReconcilerIT {
     daemons = new FakeDaemons(KEY_ID);
     operator =
         KmsOperator.create(
-            client, new OperatorSettings(NS, false, Set.of(), Duration.ofSeconds(1), "test"));
+            client, new OperatorSettings(NS, false, Set.of(), Duration.ofSeconds(1), null, "test"));
     operator.start();
   }
 

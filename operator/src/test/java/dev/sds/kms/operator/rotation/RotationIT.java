@@ -14,6 +14,7 @@ import dev.sds.kms.operator.KmsOperatorAccess;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.ResourceProgress;
 import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
+import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.testing.FakeDaemons;
 import dev.sds.kms.operator.testing.MockCluster;
@@ -54,7 +55,7 @@ class RotationIT {
   private FakeDaemons daemons;
   private final List<Running> operators = new ArrayList<>();
 
-  private record Running(Operator operator, MigrationRunners migrations) {}
+  private record Running(Operator operator, MigrationRunners migrations, OperatorMetrics metrics) {}
 
   @BeforeEach
   void start() throws Exception {
@@ -77,7 +78,7 @@ class RotationIT {
 
   @Test
   void aRotationEndsWithEverySecretRewrittenOnceAndTheStatusSayingSo() {
-    startOperator();
+    Running operator = startOperator();
     createPlugin(rotation -> {});
     awaitKeyId(OLD);
     api.resetCounts();
@@ -113,6 +114,13 @@ class RotationIT {
     assertThat(client.v1().events().inNamespace(NS).list().getItems())
         .extracting(e -> e.getReason())
         .isNotEmpty();
+    assertThat(operator.metrics().registry().scrape())
+        .contains(
+            "kms_operator_rotation_phase{name=\"kms\",namespace=\"sds-kms-system\",phase=\"Completed\"} 1.0")
+        .contains(
+            "kms_operator_migration_objects{name=\"kms\",namespace=\"sds-kms-system\",outcome=\"migrated\",resource=\"secrets\"} "
+                + (SECRETS + 1)
+                + ".0");
   }
 
   @Test
@@ -174,10 +182,11 @@ class RotationIT {
 
   private Running startOperator() {
     MigrationRunners migrations = new MigrationRunners();
+    OperatorMetrics metrics = new OperatorMetrics();
     Operator operator =
-        KmsOperatorAccess.create(cluster.newClient(), Duration.ofSeconds(1), migrations);
+        KmsOperatorAccess.create(cluster.newClient(), Duration.ofSeconds(1), migrations, metrics);
     operator.start();
-    Running running = new Running(operator, migrations);
+    Running running = new Running(operator, migrations, metrics);
     operators.add(running);
     return running;
   }
