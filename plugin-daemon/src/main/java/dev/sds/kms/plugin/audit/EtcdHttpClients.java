@@ -1,5 +1,6 @@
 package dev.sds.kms.plugin.audit;
 
+import dev.sds.kms.plugin.pem.PemFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyPair;

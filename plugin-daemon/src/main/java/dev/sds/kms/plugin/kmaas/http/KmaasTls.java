@@ -1,21 +1,19 @@
 package dev.sds.kms.plugin.kmaas.http;
 
 import dev.sds.kms.plugin.kmaas.KmaasSettings;
-import java.io.IOException;
+import dev.sds.kms.plugin.pem.PemException;
+import dev.sds.kms.plugin.pem.PemFiles;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -29,7 +27,6 @@ import javax.net.ssl.X509TrustManager;
 import okhttp3.ConnectionSpec;
 import okhttp3.OkHttpClient;
 import okhttp3.TlsVersion;
-import okhttp3.tls.Certificates;
 import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
 import org.slf4j.Logger;
@@ -50,8 +47,6 @@ public final class KmaasTls {
 
   private static final Logger LOG = LoggerFactory.getLogger(KmaasTls.class);
   private static final AtomicBoolean INSECURE_WARNED = new AtomicBoolean();
-  private static final Pattern PEM_BLOCK =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[^-]*?-----END \\1-----", Pattern.DOTALL);
   private static final ConnectionSpec TLS_1_2_PLUS =
       new ConnectionSpec.Builder(ConnectionSpec.MODERN_TLS)
           .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2)
@@ -82,7 +77,8 @@ public final class KmaasTls {
   /**
    * @param caFile PEM bundle trusted instead of the JDK roots, or {@code null}
    * @param clientCertFile PEM client certificate (leaf first, then intermediates), or {@code null}
-   * @param clientKeyFile PEM PKCS#8 private key of the client certificate, or {@code null}
+   * @param clientKeyFile PEM private key of the client certificate (PKCS#8, PKCS#1 RSA or SEC1 EC),
+   *     or {@code null}
    * @param insecureSkipVerify trust every server certificate and skip the hostname check
    */
   public static KmaasTls from(
@@ -130,13 +126,9 @@ public final class KmaasTls {
   }
 
   private static X509TrustManager caTrustManager(Path caFile) {
-    List<String> pems = pemBlocks(read(caFile, CA_FILE), "CERTIFICATE");
-    if (pems.isEmpty()) {
-      throw new IllegalArgumentException(CA_FILE + " " + caFile + " holds no PEM certificate");
-    }
     HandshakeCertificates.Builder builder = new HandshakeCertificates.Builder();
-    for (int i = 0; i < pems.size(); i++) {
-      builder.addTrustedCertificate(decodeCertificate(pems.get(i), CA_FILE, caFile, i + 1));
+    for (X509Certificate ca : certificates(caFile, CA_FILE)) {
+      builder.addTrustedCertificate(ca);
     }
     return builder.build().trustManager();
   }
@@ -151,47 +143,36 @@ public final class KmaasTls {
     if (keyFile == null) {
       throw new IllegalArgumentException(CLIENT_CERT_FILE + " needs " + CLIENT_KEY_FILE);
     }
-    List<String> certPems = pemBlocks(read(certFile, CLIENT_CERT_FILE), "CERTIFICATE");
-    if (certPems.isEmpty()) {
-      throw new IllegalArgumentException(
-          CLIENT_CERT_FILE + " " + certFile + " holds no PEM certificate");
-    }
-    String keyText = read(keyFile, CLIENT_KEY_FILE);
-    List<String> keyPems = pemBlocks(keyText, "PRIVATE KEY");
-    if (keyPems.size() != 1) {
-      String hint =
-          keyText.contains("-----BEGIN RSA PRIVATE KEY-----")
-                  || keyText.contains("-----BEGIN EC PRIVATE KEY-----")
-              ? " (found a PKCS#1/SEC1 key; convert it with 'openssl pkcs8 -topk8 -nocrypt')"
-              : "";
-      throw new IllegalArgumentException(
-          CLIENT_KEY_FILE
-              + " "
-              + keyFile
-              + " must hold exactly one unencrypted PKCS#8 key (BEGIN PRIVATE KEY)"
-              + hint);
-    }
-    HeldCertificate held;
+    List<X509Certificate> certs = certificates(certFile, CLIENT_CERT_FILE);
+    X509Certificate leaf = certs.get(0);
+    PrivateKey key;
     try {
-      held = HeldCertificate.decode(certPems.get(0) + "\n" + keyPems.get(0));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          CLIENT_CERT_FILE
-              + " "
-              + certFile
-              + " and "
-              + CLIENT_KEY_FILE
-              + " "
-              + keyFile
-              + " do not form a usable certificate and key");
+      key = PemFiles.privateKey(keyFile, leaf.getPublicKey().getAlgorithm());
+    } catch (PemException e) {
+      throw switch (e.reason()) {
+        case NO_PRIVATE_KEY ->
+            new IllegalArgumentException(
+                CLIENT_KEY_FILE
+                    + " "
+                    + keyFile
+                    + " must hold exactly one unencrypted PKCS#8 key (BEGIN PRIVATE KEY)");
+        case INVALID_PRIVATE_KEY ->
+            new IllegalArgumentException(
+                CLIENT_CERT_FILE
+                    + " "
+                    + certFile
+                    + " and "
+                    + CLIENT_KEY_FILE
+                    + " "
+                    + keyFile
+                    + " do not form a usable certificate and key");
+        default -> unusable(e, CLIENT_KEY_FILE, keyFile);
+      };
     }
+    HeldCertificate held = new HeldCertificate(new KeyPair(leaf.getPublicKey(), key), leaf);
     requireMatchingKey(held, certFile, keyFile);
-    X509Certificate[] intermediates = new X509Certificate[certPems.size() - 1];
-    for (int i = 1; i < certPems.size(); i++) {
-      intermediates[i - 1] = decodeCertificate(certPems.get(i), CLIENT_CERT_FILE, certFile, i + 1);
-    }
     return new HandshakeCertificates.Builder()
-        .heldCertificate(held, intermediates)
+        .heldCertificate(held, certs.subList(1, certs.size()).toArray(new X509Certificate[0]))
         .build()
         .keyManager();
   }
@@ -234,35 +215,36 @@ public final class KmaasTls {
     }
   }
 
-  private static X509Certificate decodeCertificate(
-      String pem, String setting, Path path, int index) {
+  /** The certificates of {@code path}, the value of {@code setting}; at least one. */
+  private static List<X509Certificate> certificates(Path path, String setting) {
     try {
-      return Certificates.decodeCertificatePem(pem);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          setting + " " + path + ": certificate " + index + " is not a valid X.509 certificate");
+      return PemFiles.certificates(path);
+    } catch (PemException e) {
+      throw unusable(e, setting, path);
     }
   }
 
-  private static String read(Path path, String setting) {
-    try {
-      return Files.readString(path, StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          setting + " " + path + " is not readable (" + e.getClass().getSimpleName() + ")");
-    }
-  }
-
-  /** The PEM blocks of {@code type} in {@code text}, each from BEGIN to END inclusive. */
-  private static List<String> pemBlocks(String text, String type) {
-    List<String> blocks = new ArrayList<>();
-    Matcher matcher = PEM_BLOCK.matcher(text);
-    while (matcher.find()) {
-      if (matcher.group(1).equals(type)) {
-        blocks.add(matcher.group());
-      }
-    }
-    return blocks;
+  /** The reader's failure in words naming the setting and the path, never the contents. */
+  private static IllegalArgumentException unusable(PemException e, String setting, Path path) {
+    return new IllegalArgumentException(
+        switch (e.reason()) {
+          case UNREADABLE ->
+              setting
+                  + " "
+                  + path
+                  + " is not readable ("
+                  + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName()
+                  + ")";
+          case NO_CERTIFICATE -> setting + " " + path + " holds no PEM certificate";
+          case INVALID_CERTIFICATE ->
+              setting
+                  + " "
+                  + path
+                  + ": certificate "
+                  + e.certificate()
+                  + " is not a valid X.509 certificate";
+          default -> setting + " " + path + " is not usable: " + e.getMessage();
+        });
   }
 
   private static X509TrustManager jdkTrustManager() {

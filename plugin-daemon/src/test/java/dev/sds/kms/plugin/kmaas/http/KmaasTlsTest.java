@@ -164,16 +164,28 @@ class KmaasTlsTest {
   }
 
   @Test
-  void pkcs1KeyIsRefusedWithConversionHint() throws Exception {
+  void pkcs1KeyAsKubeadmWritesItIsAccepted() throws Exception {
     HeldCertificate rsa = new HeldCertificate.Builder().rsa2048().commonName("rsa").build();
     Path cert = TestPki.write(dir, "rsa.pem", rsa.certificatePem());
     Path key = TestPki.write(dir, "rsa-key.pem", rsa.privateKeyPkcs1Pem());
+
+    assertThatCode(() -> KmaasTls.from(null, cert, key, false)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void encryptedKeyIsRefusedWithoutEchoingContents() throws Exception {
+    Path cert = PKI.clientCertFile(dir);
+    Path key =
+        TestPki.write(
+            dir,
+            "enc-key.pem",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIISECRET\n-----END ENCRYPTED PRIVATE KEY-----\n");
 
     assertThatThrownBy(() -> KmaasTls.from(null, cert, key, false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--kmaas-client-key-file")
         .hasMessageContaining(key.toString())
-        .hasMessageContaining("openssl pkcs8")
+        .hasMessageContaining("unencrypted PKCS#8 key")
         .hasMessageNotContaining("MII");
   }
 

@@ -1,4 +1,4 @@
-package dev.sds.kms.plugin.audit;
+package dev.sds.kms.plugin.pem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,6 +73,33 @@ class PemFilesTest {
         .hasMessageContaining(wrong + " does not hold a valid RSA private key");
     assertThatThrownBy(() -> PemFiles.certificates(dir.resolve("none.crt")))
         .hasMessage(dir.resolve("none.crt") + " does not exist");
+  }
+
+  @Test
+  void certificateProblemsCarryReasonAndIndexWithoutEchoingContents() throws IOException {
+    HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).build();
+    Path bundle =
+        Files.writeString(
+            dir.resolve("bundle.crt"),
+            ca.certificatePem() + pem("CERTIFICATE", "SECRET-CONTENT".getBytes()));
+    assertThatThrownBy(() -> PemFiles.certificates(bundle))
+        .isInstanceOfSatisfying(
+            PemException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(PemException.Reason.INVALID_CERTIFICATE);
+              assertThat(e.certificate()).isEqualTo(2);
+            })
+        .hasMessage(bundle + " is not a PEM certificate file");
+
+    Path text = Files.writeString(dir.resolve("text.crt"), "SECRET-CONTENT");
+    assertThatThrownBy(() -> PemFiles.certificates(text))
+        .isInstanceOfSatisfying(
+            PemException.class,
+            e -> assertThat(e.reason()).isEqualTo(PemException.Reason.NO_CERTIFICATE))
+        .hasMessageNotContaining("SECRET-CONTENT");
+
+    Path good = Files.writeString(dir.resolve("good.crt"), ca.certificatePem());
+    assertThat(PemFiles.certificates(good)).containsExactly(ca.certificate());
   }
 
   private static String pem(String type, byte[] der) {

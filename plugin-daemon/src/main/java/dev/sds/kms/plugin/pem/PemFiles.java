@@ -1,4 +1,4 @@
-package dev.sds.kms.plugin.audit;
+package dev.sds.kms.plugin.pem;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,16 +21,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The PEM files kubeadm writes for etcd clients ({@code /etc/kubernetes/pki/etcd/ca.crt}, {@code
- * healthcheck-client.crt/.key}, {@code /etc/kubernetes/pki/apiserver-etcd-client.crt/.key}).
- * Private keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1 RSA ({@code BEGIN RSA PRIVATE
- * KEY}, what kubeadm writes) or SEC1 EC ({@code BEGIN EC PRIVATE KEY}, kubeadm with ECDSA); the
- * latter two are wrapped into PKCS#8 here. Messages name files, never their contents.
+ * The one reader of PEM certificates and private keys in the daemon (etcd client certificates of
+ * the audit, the KMaaS client's mTLS certificate, the standalone KMaaS server's certificates).
+ *
+ * <p>Certificate files hold one or more {@code BEGIN CERTIFICATE} blocks (leaf first, then its
+ * chain); a file without any PEM block is handed to the JDK as a whole (DER, PKCS#7). Private keys
+ * may be PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}, what
+ * kubeadm writes) or SEC1 EC ({@code BEGIN EC PRIVATE KEY}, kubeadm with ECDSA); the latter two are
+ * wrapped into PKCS#8 here. Encrypted keys are not supported.
+ *
+ * <p>Every failure is a {@link PemException} whose message names the file, never its contents, and
+ * whose {@link PemException#reason() reason} lets callers word their own message (for example
+ * naming the command-line setting the file came from).
  */
-final class PemFiles {
-  private static final Pattern BLOCK =
+public final class PemFiles {
+  private static final Pattern KEY_BLOCK =
       Pattern.compile(
           "-----BEGIN ((?:RSA |EC )?PRIVATE KEY)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+  private static final Pattern CERTIFICATE_BLOCK =
+      Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*?-----END CERTIFICATE-----");
   private static final String CONVERT = "openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8";
 
   /** rsaEncryption, 1.2.840.113549.1.1.1, with NULL parameters. */
@@ -59,9 +68,38 @@ final class PemFiles {
 
   private PemFiles() {}
 
-  /** All certificates of a PEM file, in order; at least one. */
-  static List<X509Certificate> certificates(Path file) throws IOException {
+  /**
+   * All certificates of a PEM file, in order; at least one.
+   *
+   * @throws PemException {@link PemException.Reason#UNREADABLE UNREADABLE}, {@link
+   *     PemException.Reason#NO_CERTIFICATE NO_CERTIFICATE} or {@link
+   *     PemException.Reason#INVALID_CERTIFICATE INVALID_CERTIFICATE} (with the 1-based {@link
+   *     PemException#certificate() index} of the bad block)
+   */
+  public static List<X509Certificate> certificates(Path file) throws PemException {
     byte[] bytes = read(file);
+    Matcher m = CERTIFICATE_BLOCK.matcher(new String(bytes, StandardCharsets.US_ASCII));
+    List<X509Certificate> out = new ArrayList<>();
+    while (m.find()) {
+      try {
+        out.add(
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509")
+                    .generateCertificate(
+                        new ByteArrayInputStream(m.group().getBytes(StandardCharsets.US_ASCII))));
+      } catch (GeneralSecurityException | RuntimeException e) {
+        throw new PemException(
+            PemException.Reason.INVALID_CERTIFICATE,
+            out.size() + 1,
+            file + " is not a PEM certificate file",
+            null);
+      }
+    }
+    return out.isEmpty() ? wholeFile(file, bytes) : out;
+  }
+
+  /** A file without PEM certificate blocks, as the JDK reads it (DER, PKCS#7, or nothing). */
+  private static List<X509Certificate> wholeFile(Path file, byte[] bytes) throws PemException {
     List<X509Certificate> out = new ArrayList<>();
     try {
       for (Certificate c :
@@ -70,24 +108,36 @@ final class PemFiles {
         out.add((X509Certificate) c);
       }
     } catch (GeneralSecurityException | RuntimeException e) {
-      throw new IOException(file + " is not a PEM certificate file");
+      throw new PemException(
+          PemException.Reason.NO_CERTIFICATE, 0, file + " is not a PEM certificate file", null);
     }
     if (out.isEmpty()) {
-      throw new IOException(file + " contains no PEM certificate");
+      throw new PemException(
+          PemException.Reason.NO_CERTIFICATE, 0, file + " contains no PEM certificate", null);
     }
     return out;
   }
 
-  /** The unencrypted private key of a PEM file, for a certificate's key algorithm (RSA, EC). */
-  static PrivateKey privateKey(Path file, String algorithm) throws IOException {
+  /**
+   * The unencrypted private key of a PEM file (the first key block), for a certificate's key
+   * algorithm ({@code RSA}, {@code EC}); PKCS#1 and SEC1 keys are converted to PKCS#8.
+   *
+   * @throws PemException {@link PemException.Reason#UNREADABLE UNREADABLE}, {@link
+   *     PemException.Reason#NO_PRIVATE_KEY NO_PRIVATE_KEY} or {@link
+   *     PemException.Reason#INVALID_PRIVATE_KEY INVALID_PRIVATE_KEY}
+   */
+  public static PrivateKey privateKey(Path file, String algorithm) throws PemException {
     String text = new String(read(file), StandardCharsets.US_ASCII);
-    Matcher m = BLOCK.matcher(text);
+    Matcher m = KEY_BLOCK.matcher(text);
     if (!m.find()) {
-      throw new IOException(
+      throw new PemException(
+          PemException.Reason.NO_PRIVATE_KEY,
+          0,
           file
               + " holds no unencrypted PEM private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC"
               + " PRIVATE KEY); convert it with: "
-              + CONVERT.replace("KEY", file.toString()));
+              + CONVERT.replace("KEY", file.toString()),
+          null);
     }
     try {
       byte[] der = Base64.getMimeDecoder().decode(m.group(2));
@@ -99,12 +149,15 @@ final class PemFiles {
           };
       return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
     } catch (IllegalArgumentException | GeneralSecurityException e) {
-      throw new IOException(
+      throw new PemException(
+          PemException.Reason.INVALID_PRIVATE_KEY,
+          0,
           file
               + " does not hold a valid "
               + algorithm
               + " private key for its certificate; try converting it with: "
-              + CONVERT.replace("KEY", file.toString()));
+              + CONVERT.replace("KEY", file.toString()),
+          null);
     }
   }
 
@@ -153,13 +206,14 @@ final class PemFiles {
     return out.toByteArray();
   }
 
-  private static byte[] read(Path file) throws IOException {
+  private static byte[] read(Path file) throws PemException {
     try {
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new IOException(file + " does not exist");
+      throw new PemException(PemException.Reason.UNREADABLE, 0, file + " does not exist", e);
     } catch (IOException e) {
-      throw new IOException(file + " cannot be read: " + e.getMessage());
+      throw new PemException(
+          PemException.Reason.UNREADABLE, 0, file + " cannot be read: " + e.getMessage(), e);
     }
   }
 
