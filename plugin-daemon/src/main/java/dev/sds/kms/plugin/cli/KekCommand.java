@@ -69,7 +69,9 @@ public final class KekCommand implements Callable<Integer> {
         description = "PEM client certificate, when the server wants mTLS.")
     Path clientCertFile;
 
-    @Option(names = "--client-key-file", description = "PKCS#8 PEM key of --client-cert-file.")
+    @Option(
+        names = "--client-key-file",
+        description = "PEM key of --client-cert-file (PKCS#8, PKCS#1 or SEC1).")
     Path clientKeyFile;
 
     @Option(

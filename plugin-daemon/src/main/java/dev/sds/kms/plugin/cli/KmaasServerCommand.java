@@ -59,7 +59,9 @@ public final class KmaasServerCommand implements Callable<Integer> {
       description = "PEM certificate (chain) to serve instead of the generated one.")
   Path tlsCertFile;
 
-  @Option(names = "--tls-key-file", description = "PKCS#8 PEM private key of --tls-cert-file.")
+  @Option(
+      names = "--tls-key-file",
+      description = "PEM private key of --tls-cert-file (PKCS#8, PKCS#1 or SEC1).")
   Path tlsKeyFile;
 
   @Option(

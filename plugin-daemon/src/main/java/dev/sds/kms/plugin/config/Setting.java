@@ -91,7 +91,7 @@ public enum Setting {
       Kind.PATH,
       null,
       "none",
-      "PEM (PKCS#8) private key of the client certificate."),
+      "PEM private key of the client certificate (PKCS#8, PKCS#1 RSA or SEC1 EC)."),
   KMAAS_INSECURE_SKIP_VERIFY(
       "--kmaas-insecure-skip-verify",
       "KMAAS_INSECURE_SKIP_VERIFY",
