@@ -35,8 +35,9 @@ class KmaasOutageE2E extends E2eBase {
     system.kmaas.stop();
     AtomicReference<String> healthz = new AtomicReference<>();
     try (KmsV2Client client = system.nodeA.client()) {
+      // a failing check takes up to its 5 s deadline, plus the 1 s check interval
       await("node A Status healthz names KMaaS")
-          .atMost(Duration.ofSeconds(15))
+          .atMost(Duration.ofSeconds(20))
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
