@@ -1,0 +1,98 @@
+package dev.sds.kms.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * The etcd calls kube-apiserver's storage makes, over etcd's v3 JSON gateway: put, get and a paged
+ * prefix range. Keys are strings (as {@code /registry/secrets/ns/name}), values raw bytes.
+ */
+final class EtcdKv {
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PAGE = 500;
+
+  private final HttpUrl url;
+  private final OkHttpClient http;
+
+  EtcdKv(HttpUrl url, OkHttpClient http) {
+    this.url = url;
+    this.http = http;
+  }
+
+  void put(String key, byte[] value) throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
+    body.put("value", b64(value));
+    post("kv/put", body);
+  }
+
+  /** The value of {@code key}, or {@code null} when etcd has none. */
+  byte[] get(String key) throws IOException {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    ObjectNode body = JSON.createObjectNode();
+    body.put("key", b64(k));
+    JsonNode kvs = post("kv/range", body).path("kvs");
+    return kvs.isEmpty() ? null : Base64.getDecoder().decode(kvs.get(0).path("value").asText(""));
+  }
+
+  /** Every key under {@code prefix} with its value, in key order. */
+  Map<String, byte[]> scan(String prefix) throws IOException {
+    byte[] start = prefix.getBytes(StandardCharsets.UTF_8);
+    byte[] end = Arrays.copyOf(start, start.length);
+    end[end.length - 1]++;
+    Map<String, byte[]> all = new LinkedHashMap<>();
+    boolean more = true;
+    while (more) {
+      ObjectNode body = JSON.createObjectNode();
+      body.put("key", b64(start));
+      body.put("range_end", b64(end));
+      body.put("limit", PAGE);
+      JsonNode answer = post("kv/range", body);
+      byte[] last = null;
+      for (JsonNode kv : answer.path("kvs")) {
+        last = Base64.getDecoder().decode(kv.path("key").asText());
+        all.put(
+            new String(last, StandardCharsets.UTF_8),
+            Base64.getDecoder().decode(kv.path("value").asText("")));
+      }
+      more = answer.path("more").asBoolean(false) && last != null;
+      if (more) {
+        start = Arrays.copyOf(last, last.length + 1); // the next key after the last one
+      }
+    }
+    return all;
+  }
+
+  private JsonNode post(String method, ObjectNode body) throws IOException {
+    Request request =
+        new Request.Builder()
+            .url(url.newBuilder().addPathSegment("v3").addPathSegments(method).build())
+            .post(RequestBody.create(JSON.writeValueAsBytes(body), JSON_TYPE))
+            .build();
+    try (Response r = http.newCall(request).execute()) {
+      String text = r.body().string();
+      if (!r.isSuccessful()) {
+        throw new IOException("etcd /v3/" + method + ": HTTP " + r.code() + " " + text);
+      }
+      return JSON.readTree(text);
+    }
+  }
+
+  private static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+}
