@@ -5,8 +5,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar kms-plugin.jar [serve|probe|kmaas-server|kek|audit] …}. Without a subcommand it
- * serves, as the SDS product's daemon always did.
+ * {@code java -jar kms-plugin.jar [serve|probe|kmaas-server|kek|audit|bench] …}. Without a
+ * subcommand it serves, as the SDS product's daemon always did.
  */
 @Command(
     name = "kms-plugin",
@@ -18,7 +18,9 @@ import picocli.CommandLine.Command;
       ProbeCommand.class,
       KmaasServerCommand.class,
       KekCommand.class,
-      AuditCommand.class
+      AuditCommand.class,
+      BenchCommand.class,
+      BenchReportCommand.class
     })
 public final class KmsPluginCli {
 

@@ -65,7 +65,7 @@ class KmsPluginCliTest {
 
   @Test
   void everySubcommandHasHelp() {
-    for (String sub : new String[] {"serve", "probe", "kmaas-server", "kek", "audit"}) {
+    for (String sub : new String[] {"serve", "probe", "kmaas-server", "kek", "audit", "bench"}) {
       out.getBuffer().setLength(0);
       assertThat(run(sub, "--help")).as(sub).isZero();
       assertThat(out.toString()).as(sub).contains("Usage:");

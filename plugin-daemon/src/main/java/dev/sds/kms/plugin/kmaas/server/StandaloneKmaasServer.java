@@ -46,6 +46,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -216,6 +217,24 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Crypto calls that reached the engine since start (whatever their outcome): what a plugin costs
+   * KMaaS. Benchmarks and tests read it to check the plugin's call economy.
+   *
+   * @param wraps {@code crypto/encrypt} calls
+   * @param unwraps {@code crypto/decrypt} calls
+   */
+  public record RequestCounts(long wraps, long unwraps) {
+    public long total() {
+      return wraps + unwraps;
+    }
+
+    /** The calls made since {@code earlier}. */
+    public RequestCounts since(RequestCounts earlier) {
+      return new RequestCounts(wraps - earlier.wraps, unwraps - earlier.unwraps);
+    }
+  }
+
   private enum Access {
     CLIENT,
     ADMIN
@@ -241,6 +260,9 @@ public final class StandaloneKmaasServer implements AutoCloseable {
   private KmaasCredentials.ApiKey apiKey;
   private KmaasCredentials.ApiKey adminKey;
   private boolean closed;
+  private final AtomicLong wraps = new AtomicLong();
+  private final AtomicLong unwraps = new AtomicLong();
+  private volatile Duration addedLatency = Duration.ZERO;
 
   public StandaloneKmaasServer(Options options) {
     this.options = Objects.requireNonNull(options, "options");
@@ -347,6 +369,22 @@ public final class StandaloneKmaasServer implements AutoCloseable {
 
   public Path stateDir() {
     return stateDir;
+  }
+
+  /** Crypto calls served so far. */
+  public RequestCounts requestCounts() {
+    return new RequestCounts(wraps.get(), unwraps.get());
+  }
+
+  /**
+   * Delays every crypto response by {@code latency}, to measure the plugin against a KMaaS that is
+   * a network hop away. Zero (the default) adds nothing.
+   */
+  public void setAddedLatency(Duration latency) {
+    if (latency.isNegative()) {
+      throw new IllegalArgumentException("added latency must not be negative");
+    }
+    this.addedLatency = latency;
   }
 
   public Path stateFile() {
@@ -579,6 +617,10 @@ public final class StandaloneKmaasServer implements AutoCloseable {
           404, KekStore.isValidTenant(tenant) ? "unknown tenant " + tenant : "unknown tenant");
     }
     byte[] body = readBody(ex);
+    if (action.startsWith("crypto/")) {
+      (action.equals("crypto/encrypt") ? wraps : unwraps).incrementAndGet();
+      delay();
+    }
     try {
       switch (action) {
         case "crypto/encrypt" -> {
@@ -630,6 +672,19 @@ public final class StandaloneKmaasServer implements AutoCloseable {
           yield new Failure(500, "KMaaS storage error");
         }
       };
+    }
+  }
+
+  private void delay() throws Failure {
+    Duration latency = addedLatency;
+    if (latency.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure(503, "shutting down");
     }
   }
 
