@@ -40,28 +40,29 @@ class CiphertextFuzzTest {
   private static final Set<KmaasFailure> FAKE_KMAAS_REFUSALS =
       EnumSet.of(KmaasFailure.UNKNOWN_KEK, KmaasFailure.REJECTED_INPUT);
 
-  private final FakeKmaas kmaas = new FakeKmaas("kek-1");
+  /** Keys, nonces and seeds all derive from the fuzz seed, so a run repeats exactly. */
+  private final SecureRandom random = Fuzz.repeatable("CiphertextFuzzTest");
+
+  private final FakeKmaas kmaas = new FakeKmaas("kek-1", random);
   private final EnvelopeService service =
       new EnvelopeService(
-          kmaas,
-          new KeyIdScheme("sds", "acme"),
-          new DekCache(16, Duration.ofMinutes(5)),
-          new SecureRandom());
+          kmaas, new KeyIdScheme("sds", "acme"), new DekCache(16, Duration.ofMinutes(5)), random);
   private final List<byte[]> ciphertexts = new ArrayList<>();
   private final List<byte[]> plaintexts = new ArrayList<>();
 
   @BeforeEach
   void sealTheCorpus() throws Exception {
-    SecureRandom random = new SecureRandom();
-    for (int size : new int[] {1, 32, 32, 100, CiphertextFormat.MAX_PLAINTEXT}) {
-      for (String kek : List.of("kek-1", "kek-2")) {
-        if (!kek.equals("kek-1")) {
-          kmaas.rotate(kek);
-        }
+    for (String kek : List.of("kek-1", "kek-2")) {
+      if (!kek.equals("kek-1")) {
+        kmaas.rotate(kek); // kek-1 stays known for unwrapping
+      }
+      for (int size : new int[] {1, 32, 32, 100, CiphertextFormat.MAX_PLAINTEXT}) {
         byte[] seed = new byte[size];
         random.nextBytes(seed);
         plaintexts.add(seed);
-        ciphertexts.add(service.seal(seed, deadline()).ciphertext());
+        SealedSeed sealed = service.seal(seed, deadline());
+        assertThat(sealed.kekId()).isEqualTo(kek);
+        ciphertexts.add(sealed.ciphertext());
       }
     }
   }
@@ -71,7 +72,6 @@ class CiphertextFuzzTest {
     Fuzz fuzz =
         new Fuzz("CiphertextFormat.decode", ciphertexts, 2 * CiphertextFormat.MAX_CIPHERTEXT);
     fuzz.start();
-    int[] accepted = {0};
     assertTimeoutPreemptively(
         budget(fuzz),
         () -> {
@@ -79,26 +79,26 @@ class CiphertextFuzzTest {
             byte[] input = fuzz.next();
             try {
               Envelope envelope = CiphertextFormat.decode(input);
-              accepted[0]++;
+              fuzz.count("accepted");
               assertThat(CiphertextFormat.encode(envelope))
                   .as("re-encoding of an accepted input, %s", fuzz.where(i, input))
                   .isEqualTo(input);
             } catch (InvalidCiphertextException expected) {
               assertThat(expected.getMessage()).as(fuzz.where(i, input)).isNotBlank();
+              fuzz.count(kind(expected));
             } catch (RuntimeException | Error e) {
               fail("undocumented " + e + ", " + fuzz.where(i, input), e);
             }
           }
         },
         () -> "decode fuzzing exceeded its time budget (a hang?), seed in the output");
-    fuzz.finish(accepted[0]);
+    assertThat(fuzz.finish()).containsKey("accepted");
   }
 
   @Test
   void openRaisesOnlyDocumentedExceptionsAndOpensOnlyUnchangedCiphertexts() {
     Fuzz fuzz = new Fuzz("EnvelopeService.open", ciphertexts, 2 * CiphertextFormat.MAX_CIPHERTEXT);
     fuzz.start();
-    int[] opened = {0};
     assertTimeoutPreemptively(
         budget(fuzz),
         () -> {
@@ -107,7 +107,7 @@ class CiphertextFuzzTest {
             String keyId = requestKeyId(fuzz, input);
             try {
               byte[] plaintext = service.open(input, keyId, Map.of(), deadline());
-              opened[0]++;
+              fuzz.count("opened");
               int original = indexOf(input);
               assertThat(original)
                   .as("a changed ciphertext opened, %s", fuzz.where(i, input))
@@ -115,16 +115,29 @@ class CiphertextFuzzTest {
               assertThat(plaintext).as(fuzz.where(i, input)).isEqualTo(plaintexts.get(original));
             } catch (InvalidCiphertextException | KeyIdMismatchException expected) {
               assertThat(expected.getMessage()).as(fuzz.where(i, input)).isNotBlank();
+              fuzz.count(kind(expected));
             } catch (KmaasException e) {
               assertThat(e.failure()).as(fuzz.where(i, input)).isIn(FAKE_KMAAS_REFUSALS);
+              fuzz.count("KMaaS refused: " + e.failure().label());
             } catch (RuntimeException | Error e) {
               fail("undocumented " + e + ", " + fuzz.where(i, input), e);
             }
           }
         },
         () -> "open fuzzing exceeded its time budget (a hang?), seed in the output");
-    fuzz.finish(opened[0]);
-    assertThat(opened[0]).as("unchanged seeds that opened").isPositive();
+    Map<String, Integer> outcomes = fuzz.finish();
+    assertThat(outcomes).as("outcomes").containsKeys("opened", "failed authentication");
+  }
+
+  /** An outcome class for the summary: the exception's message without its numbers. */
+  private static String kind(Exception e) {
+    String message = e.getMessage();
+    if (e instanceof KeyIdMismatchException) {
+      return "key_id/annotations mismatch";
+    }
+    return message.equals("ciphertext failed authentication")
+        ? "failed authentication"
+        : message.replaceAll("[0-9]+", "N");
   }
 
   /**

@@ -1,9 +1,13 @@
 package dev.sds.kms.plugin.testing;
 
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * Seeded mutation fuzzing without a fuzzing engine: each input is a valid seed input changed by one
@@ -25,6 +29,7 @@ public final class Fuzz {
   private final Random random;
   private final List<byte[]> corpus;
   private final int maxLength;
+  private final Map<String, Integer> outcomes = new TreeMap<>();
   private long started;
 
   /**
@@ -49,6 +54,20 @@ public final class Fuzz {
     return random;
   }
 
+  /**
+   * A {@link SecureRandom} that repeats for a given seed, for the code under test (keys, nonces) so
+   * that the seed inputs, and therefore every mutated input, are the same on every run.
+   */
+  public static SecureRandom repeatable(String target) {
+    try {
+      SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+      random.setSeed(Long.getLong("fuzz.seed", DEFAULT_SEED) ^ target.hashCode());
+      return random;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Prints the target, seed and iteration count, and starts the clock. */
   public void start() {
     System.out.printf(
@@ -56,13 +75,18 @@ public final class Fuzz {
     started = System.nanoTime();
   }
 
-  /** Prints how long the run took and returns it. */
-  public Duration finish(int opened) {
+  /** Counts one input's outcome (e.g. "accepted", "refused: truncated") for the summary. */
+  public void count(String outcome) {
+    outcomes.merge(outcome, 1, Integer::sum);
+  }
+
+  /** Prints how long the run took and the outcome counts, and returns the outcome counts. */
+  public Map<String, Integer> finish() {
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     System.out.printf(
-        "fuzz %s: %d inputs in %d ms (%d accepted), no findings%n",
-        target, iterations, took.toMillis(), opened);
-    return took;
+        "fuzz %s: %d inputs in %d ms, no findings; outcomes %s%n",
+        target, iterations, took.toMillis(), outcomes);
+    return Map.copyOf(outcomes);
   }
 
   /** What a failure message must carry so that it reproduces. */

@@ -89,16 +89,13 @@ class CryptoApiAdapterFuzzTest {
   private static void fuzz(String name, ThrowingTarget target) {
     Fuzz fuzz = new Fuzz(name, BODIES, MAX_BODY);
     fuzz.start();
-    int[] accepted = {0};
     assertTimeoutPreemptively(
         Duration.ofSeconds(30).plus(PER_INPUT.multipliedBy(fuzz.iterations())),
         () -> {
           for (int i = 0; i < fuzz.iterations(); i++) {
             byte[] body = fuzz.next();
             try {
-              if (target.apply(body)) {
-                accepted[0]++;
-              }
+              fuzz.count(target.apply(body) ? "accepted" : "refused");
             } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
               fail("undocumented " + e + ", " + fuzz.where(i, body), e);
             } catch (AssertionError e) {
@@ -107,7 +104,7 @@ class CryptoApiAdapterFuzzTest {
           }
         },
         () -> name + " fuzzing exceeded its time budget (a hang?), seed in the output");
-    fuzz.finish(accepted[0]);
+    fuzz.finish();
   }
 
   private static void assertProtocolFailure(KmaasException e, HttpUrl url, byte[] body) {
