@@ -25,7 +25,7 @@ import javax.crypto.spec.SecretKeySpec;
  * malformed answers.
  */
 public final class FakeKmaas implements KmaasClient {
-  private final SecureRandom random = new SecureRandom();
+  private final SecureRandom random;
   private final Map<String, byte[]> keks = new LinkedHashMap<>();
   private String active;
 
@@ -45,6 +45,12 @@ public final class FakeKmaas implements KmaasClient {
   public volatile byte[] unwrapAnswer;
 
   public FakeKmaas(String firstKekId) {
+    this(firstKekId, new SecureRandom());
+  }
+
+  /** With a given source of KEKs and nonces, e.g. a seeded one so that a fuzz run repeats. */
+  public FakeKmaas(String firstKekId, SecureRandom random) {
+    this.random = random;
     rotate(firstKekId);
   }
 
