@@ -26,9 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -48,6 +50,9 @@ public final class RotationCoordinator {
   private final MigrationRunners runners;
   private final EventRecorder events;
   private final Function<KubernetesClient, Optional<String>> apiserverMetrics;
+
+  /** The key id each KmsPlugin's current runner migrates to (by {@link MigrationRunners#key}). */
+  private final Map<String, String> targets = new ConcurrentHashMap<>();
 
   /**
    * @param apiserverMetrics reads kube-apiserver's {@code /metrics} text, empty when it cannot
@@ -194,9 +199,15 @@ public final class RotationCoordinator {
       KmsPlugin plugin, KubernetesClient client, String key, RotationStateMachine.Step step) {
     switch (step.action().kind()) {
       case START_MIGRATION -> {
-        runners.forget(key);
-        List<MigrationCheckpoint> checkpoints = checkpoints(plugin, step.status());
         String toKeyId = step.action().toKeyId();
+        if (toKeyId.equals(targets.get(key)) && runners.get(key).isPresent()) {
+          // the reconcile saw a status older than its own last patch (informer lag) and asked
+          // again for the migration that is already running (or just finished): keep that one
+          return;
+        }
+        runners.forget(key);
+        targets.put(key, toKeyId);
+        List<MigrationCheckpoint> checkpoints = checkpoints(plugin, step.status());
         runners.start(
             key,
             () ->
@@ -208,11 +219,15 @@ public final class RotationCoordinator {
                     MigrationSettings.from(rotationSpec(plugin)),
                     () -> {}));
       }
-      case CANCEL_MIGRATION -> runners.forget(key);
+      case CANCEL_MIGRATION -> {
+        runners.forget(key);
+        targets.remove(key);
+      }
       case NONE -> {
         if (step.phase() != RotationPhase.Migrating
             && runners.get(key).map(MigrationRunner::finished).orElse(false)) {
           runners.forget(key);
+          targets.remove(key);
         }
       }
     }
