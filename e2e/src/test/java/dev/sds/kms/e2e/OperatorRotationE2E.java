@@ -6,6 +6,7 @@ import static dev.sds.kms.e2e.E2eBase.seconds;
 import static dev.sds.kms.e2e.E2eBase.writeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sds.kms.operator.KmsOperatorAccess;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginStatus;
+import dev.sds.kms.operator.crd.v1alpha1.NodeStatus;
 import dev.sds.kms.operator.crd.v1alpha1.ResourceEncryption;
 import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.metrics.OperatorMetrics;
@@ -161,6 +163,10 @@ class OperatorRotationE2E {
     KmsPluginStatus status = status(client);
     assertThat(status.getRotation().getFromKeyId()).isEqualTo(oldKeyId);
     assertThat(status.getRotation().getToKeyId()).isEqualTo(newKeyId);
+    // the operator read both real daemons, each on its pod IP
+    assertThat(status.getNodes())
+        .extracting(NodeStatus::getNodeName, NodeStatus::getKeyId)
+        .containsExactlyInAnyOrder(tuple("cp-1", newKeyId), tuple("cp-2", newKeyId));
     ResourceEncryption encryption =
         status.getEncryption().stream()
             .filter(e -> e.getResource().equals("secrets"))
