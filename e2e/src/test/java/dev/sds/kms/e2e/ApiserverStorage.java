@@ -118,6 +118,14 @@ final class ApiserverStorage implements AutoCloseable {
 
   /** Encrypts {@code plaintext} for {@code key} and stores it in etcd. */
   void put(String key, byte[] plaintext) throws StorageException, IOException {
+    etcd.put(key, encode(key, plaintext));
+  }
+
+  /**
+   * The etcd value for {@code plaintext} under {@code key}: sealed with the seed of the current
+   * key_id (a new seed when Status reported a new one).
+   */
+  byte[] encode(String key, byte[] plaintext) throws StorageException {
     WriteSeed seed = seedForWrite();
     byte[] encryptedData;
     try {
@@ -133,7 +141,7 @@ final class ApiserverStorage implements AutoCloseable {
             .putAllAnnotations(seed.annotations())
             .setEncryptedDEKSourceType(EncryptedDEKSourceType.HKDF_SHA256_XNONCE_AES_GCM_SEED)
             .build();
-    etcd.put(key, concat(prefix.getBytes(StandardCharsets.US_ASCII), object.toByteArray()));
+    return concat(prefix.getBytes(StandardCharsets.US_ASCII), object.toByteArray());
   }
 
   /** Reads {@code key} from etcd and decrypts it. */
@@ -159,7 +167,8 @@ final class ApiserverStorage implements AutoCloseable {
     return decryptCalls.get();
   }
 
-  private byte[] decode(String key, byte[] stored) throws StorageException {
+  /** The plaintext of the etcd value {@code stored} under {@code key}. */
+  byte[] decode(String key, byte[] stored) throws StorageException {
     byte[] p = prefix.getBytes(StandardCharsets.US_ASCII);
     if (stored.length < p.length || !Arrays.equals(stored, 0, p.length, p, 0, p.length)) {
       throw new StorageException(

@@ -22,15 +22,31 @@ final class DaemonProcess {
 
   private final String node;
   private final Path socket;
+  private final String httpHost;
   private final int httpPort;
   private final ManagedProcess process;
   private final OkHttpClient http;
 
   DaemonProcess(String node, Path socketDir, KmaasProcess kmaas, Processes processes)
       throws IOException {
+    this(node, socketDir, kmaas, processes, "127.0.0.1", Processes.freePort());
+  }
+
+  /**
+   * A daemon serving HTTP on {@code httpHost:httpPort}: as a pod, on its own (loopback) address
+   * with the port every daemon pod of a KmsPlugin shares ({@code spec.httpPort}).
+   */
+  DaemonProcess(
+      String node,
+      Path socketDir,
+      KmaasProcess kmaas,
+      Processes processes,
+      String httpHost,
+      int httpPort) {
     this.node = node;
     this.socket = socketDir.resolve(node + ".sock");
-    this.httpPort = Processes.freePort();
+    this.httpHost = httpHost;
+    this.httpPort = httpPort;
     this.http =
         new OkHttpClient.Builder()
             .callTimeout(Duration.ofSeconds(2))
@@ -54,7 +70,7 @@ final class DaemonProcess {
                 "--kmaas-timeout",
                 "500ms",
                 "--http-address",
-                "127.0.0.1:" + httpPort,
+                httpHost + ":" + httpPort,
                 "--check-interval",
                 "1s",
                 "--check-interval-failing",
@@ -127,6 +143,6 @@ final class DaemonProcess {
   }
 
   private Request get(String path) {
-    return new Request.Builder().url("http://127.0.0.1:" + httpPort + path).build();
+    return new Request.Builder().url("http://" + httpHost + ":" + httpPort + path).build();
   }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.OkHttpClient;
 
@@ -26,15 +27,33 @@ final class E2eSystem implements AutoCloseable {
   DaemonProcess nodeA;
   DaemonProcess nodeB;
 
-  private E2eSystem(String test) throws IOException {
+  /**
+   * When set, the daemons serve HTTP on these two loopback addresses (node A, node B) with one
+   * shared port, as daemon pods do on their pod IPs with the KmsPlugin's one {@code spec.httpPort}.
+   */
+  private final List<String> podAddresses;
+
+  /** The HTTP port both daemons share when started with pod addresses, else 0. */
+  int podHttpPort;
+
+  private E2eSystem(String test, List<String> podAddresses) throws IOException {
     this.processes = new Processes(test);
+    this.podAddresses = podAddresses;
     // Unix socket paths must stay under 108 bytes: a short directory in /tmp, not target/
     this.socketDir = Files.createTempDirectory("kms-e2e-");
   }
 
   /** Starts etcd, KMaaS and both daemons; logs under {@code target/e2e-logs/<test>/}. */
   static E2eSystem start(String test) throws Exception {
-    E2eSystem system = new E2eSystem(test);
+    return start(test, List.of());
+  }
+
+  /**
+   * As {@link #start(String)}, with node A's and node B's daemon serving HTTP on {@code
+   * podAddresses} (two loopback addresses, Linux routes all of 127/8 to lo) and one shared port.
+   */
+  static E2eSystem start(String test, List<String> podAddresses) throws Exception {
+    E2eSystem system = new E2eSystem(test, podAddresses);
     try {
       system.startAll();
       return system;
@@ -52,8 +71,18 @@ final class E2eSystem implements AutoCloseable {
     etcd = new EtcdKv(server.url(), http);
     kmaas = new KmaasProcess(processes);
     kmaas.start();
-    nodeA = new DaemonProcess("node-a", socketDir, kmaas, processes);
-    nodeB = new DaemonProcess("node-b", socketDir, kmaas, processes);
+    if (podAddresses.isEmpty()) {
+      nodeA = new DaemonProcess("node-a", socketDir, kmaas, processes);
+      nodeB = new DaemonProcess("node-b", socketDir, kmaas, processes);
+    } else {
+      podHttpPort = Processes.freePort(); // bound on the wildcard address: free on every one
+      nodeA =
+          new DaemonProcess(
+              "node-a", socketDir, kmaas, processes, podAddresses.get(0), podHttpPort);
+      nodeB =
+          new DaemonProcess(
+              "node-b", socketDir, kmaas, processes, podAddresses.get(1), podHttpPort);
+    }
     // the two JVMs start side by side
     startDaemons();
   }

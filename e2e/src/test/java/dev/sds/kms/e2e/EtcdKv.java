@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -28,9 +30,72 @@ final class EtcdKv {
   private final HttpUrl url;
   private final OkHttpClient http;
 
+  /**
+   * One key with its value and the revision that last wrote it (kube-apiserver's resourceVersion).
+   */
+  record Entry(String key, byte[] value, long modRevision) {}
+
+  /** One page of a range: entries in key order, whether more follow. */
+  record Page(List<Entry> entries, boolean more) {}
+
   EtcdKv(HttpUrl url, OkHttpClient http) {
     this.url = url;
     this.http = http;
+  }
+
+  HttpUrl url() {
+    return url;
+  }
+
+  /** {@code key} with its mod revision, or {@code null} when etcd has none. */
+  Entry entry(String key) throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
+    JsonNode kvs = post("kv/range", body).path("kvs");
+    return kvs.isEmpty() ? null : entry(kvs.get(0));
+  }
+
+  /** At most {@code limit} keys in {@code [from, end)}, in key order. */
+  Page range(String from, String end, int limit) throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("key", b64(from.getBytes(StandardCharsets.UTF_8)));
+    body.put("range_end", b64(end.getBytes(StandardCharsets.UTF_8)));
+    body.put("limit", limit);
+    JsonNode answer = post("kv/range", body);
+    List<Entry> entries = new ArrayList<>();
+    for (JsonNode kv : answer.path("kvs")) {
+      entries.add(entry(kv));
+    }
+    return new Page(entries, answer.path("more").asBoolean(false));
+  }
+
+  /**
+   * Writes {@code key} only if its mod revision is still {@code expected} (0: it does not exist),
+   * in one etcd transaction as kube-apiserver's guaranteed update does; the new revision, or -1
+   * when someone wrote it since.
+   */
+  long putIfUnchanged(String key, long expected, byte[] value) throws IOException {
+    String k = b64(key.getBytes(StandardCharsets.UTF_8));
+    ObjectNode body = JSON.createObjectNode();
+    ObjectNode compare = body.putArray("compare").addObject();
+    compare.put("key", k);
+    compare.put("result", "EQUAL");
+    compare.put("target", "MOD");
+    compare.put("mod_revision", expected);
+    ObjectNode put = body.putArray("success").addObject().putObject("request_put");
+    put.put("key", k);
+    put.put("value", b64(value));
+    JsonNode answer = post("kv/txn", body);
+    return answer.path("succeeded").asBoolean(false)
+        ? answer.path("header").path("revision").asLong()
+        : -1;
+  }
+
+  private static Entry entry(JsonNode kv) {
+    return new Entry(
+        new String(Base64.getDecoder().decode(kv.path("key").asText()), StandardCharsets.UTF_8),
+        Base64.getDecoder().decode(kv.path("value").asText("")),
+        kv.path("mod_revision").asLong());
   }
 
   void put(String key, byte[] value) throws IOException {

@@ -66,6 +66,11 @@ final class KmaasProcess {
     return stateDir.resolve(StandaloneKmaasServer.API_KEY_FILE);
   }
 
+  /** The KEKs of every tenant ({@code kek-state.json}). */
+  Path stateFile() {
+    return stateDir.resolve(StandaloneKmaasServer.STATE_FILE);
+  }
+
   Path adminKeyFile() {
     return stateDir.resolve(StandaloneKmaasServer.ADMIN_KEY_FILE);
   }
