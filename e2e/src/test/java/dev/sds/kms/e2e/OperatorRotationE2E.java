@@ -127,6 +127,24 @@ class OperatorRotationE2E {
         .atMost(WAIT)
         .untilAsserted(() -> assertThat(status(client).getCurrentKeyId()).isEqualTo(oldKeyId));
 
+    // bad input at the operator's boundary: a malformed KmsPlugin next to the good one
+    KmsPlugin broken = Fixtures.plugin("broken", system.podHttpPort);
+    broken.getSpec().getKmaas().setUrl("http://kmaas.example:3000");
+    client.resource(broken).create();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              var degraded = Fixtures.condition(Fixtures.get(client, "broken"), "Degraded");
+              assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+              assertThat(degraded.getMessage()).contains("spec.kmaas.url");
+            });
+    assertThat(client.apps().daemonSets().inNamespace(Fixtures.NS).list().getItems())
+        .extracting(ds -> ds.getMetadata().getName())
+        .containsExactly(Fixtures.awaitDaemonSet(client, "kms").getMetadata().getName());
+    assertThat(Fixtures.condition(Fixtures.get(client, "kms"), "Degraded").getStatus())
+        .isEqualTo("False");
+
     // rotate the KEK in KMaaS
     long rotated = System.nanoTime();
     KekInfo newKek;
