@@ -101,6 +101,11 @@ public final class DekCache {
     cache.cleanUp();
   }
 
+  /** Whether DEKs are kept at all ({@code --dek-cache-size 0} turns the cache off). */
+  public boolean enabled() {
+    return enabled;
+  }
+
   /** Approximate number of cached DEKs. */
   public long estimatedSize() {
     return cache.estimatedSize();
@@ -122,7 +127,7 @@ public final class DekCache {
     return entry == null ? null : entry.dek;
   }
 
-  private static String key(String kekId, byte[] wrappedDek) {
+  static String key(String kekId, byte[] wrappedDek) {
     byte[] kek = kekId.getBytes(StandardCharsets.UTF_8);
     MessageDigest sha256;
     try {

@@ -9,6 +9,12 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The envelope crypto behind Encrypt and Decrypt. {@link #seal} makes a fresh AES-256 DEK, seals
@@ -26,6 +32,7 @@ public final class EnvelopeService {
   private final KeyIdScheme scheme;
   private final DekCache cache;
   private final SecureRandom random;
+  private final ConcurrentMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
   public EnvelopeService(
       KmaasClient kmaas, KeyIdScheme scheme, DekCache cache, SecureRandom random) {
@@ -158,23 +165,7 @@ public final class EnvelopeService {
     }
     String kekId = envelope.kekId();
     byte[] wrappedDek = envelope.wrappedDek();
-    byte[] dek = cache.get(kekId, wrappedDek);
-    if (dek == null) {
-      dek = kmaas.unwrap(wrappedDek, kekId, deadline);
-      if (dek == null || dek.length != SeedCipher.DEK_LENGTH) {
-        int length = dek == null ? 0 : dek.length;
-        if (dek != null) {
-          Arrays.fill(dek, (byte) 0);
-        }
-        throw new KmaasException(
-            KmaasFailure.PROTOCOL,
-            "KMaaS returned an unwrapped DEK of "
-                + length
-                + " bytes; expected "
-                + SeedCipher.DEK_LENGTH);
-      }
-      cache.put(kekId, wrappedDek, dek);
-    }
+    byte[] dek = dek(kekId, wrappedDek, deadline);
     try {
       return SeedCipher.open(
           dek, envelope.nonce(), CiphertextFormat.aad(envelope), envelope.sealedSeed());
@@ -195,5 +186,66 @@ public final class EnvelopeService {
       out.append("...");
     }
     return out.append('"').toString();
+  }
+
+  /**
+   * The DEK of a wrapped DEK: from the cache, else from KMaaS. Concurrent Decrypts of the same
+   * uncached ciphertext share one KMaaS call: the first asks, the others wait for it (within their
+   * own deadline) and then read the cache; if it failed they ask themselves.
+   */
+  private byte[] dek(String kekId, byte[] wrappedDek, Deadline deadline) throws KmaasException {
+    byte[] cached = cache.get(kekId, wrappedDek);
+    if (cached != null || !cache.enabled()) {
+      return cached != null ? cached : unwrap(kekId, wrappedDek, deadline);
+    }
+    String key = DekCache.key(kekId, wrappedDek);
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> leader = inFlight.putIfAbsent(key, mine);
+    if (leader == null) {
+      try {
+        byte[] dek = unwrap(kekId, wrappedDek, deadline);
+        cache.put(kekId, wrappedDek, dek);
+        return dek;
+      } finally {
+        inFlight.remove(key, mine);
+        mine.complete(null);
+      }
+    }
+    awaitLeader(leader, deadline);
+    cached = cache.get(kekId, wrappedDek);
+    return cached != null ? cached : unwrap(kekId, wrappedDek, deadline);
+  }
+
+  private static void awaitLeader(CompletableFuture<Void> leader, Deadline deadline)
+      throws KmaasException {
+    try {
+      leader.get(Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS)), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new KmaasException(
+          KmaasFailure.TIMEOUT, "deadline exceeded waiting for KMaaS to unwrap the DEK");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KmaasException(KmaasFailure.TIMEOUT, "interrupted waiting for KMaaS");
+    } catch (ExecutionException e) {
+      // never completed exceptionally; the caller falls back to its own unwrap
+    }
+  }
+
+  /** One KMaaS unwrap, checked to give a DEK of the right size. */
+  private byte[] unwrap(String kekId, byte[] wrappedDek, Deadline deadline) throws KmaasException {
+    byte[] dek = kmaas.unwrap(wrappedDek, kekId, deadline);
+    if (dek == null || dek.length != SeedCipher.DEK_LENGTH) {
+      int length = dek == null ? 0 : dek.length;
+      if (dek != null) {
+        Arrays.fill(dek, (byte) 0);
+      }
+      throw new KmaasException(
+          KmaasFailure.PROTOCOL,
+          "KMaaS returned an unwrapped DEK of "
+              + length
+              + " bytes; expected "
+              + SeedCipher.DEK_LENGTH);
+    }
+    return dek;
   }
 }
