@@ -62,19 +62,22 @@ public final class EmbeddedKmaasClient implements KmaasClient {
   public WrapResult wrap(byte[] plaintext, Deadline deadline) throws KmaasException {
     checkDeadline(deadline);
     try {
-      EngineResult.Wrapped w;
-      try {
-        w = engine.encrypt(tenant, plaintext);
-      } catch (EngineException e) {
-        if (e.kind() != EngineException.Kind.UNKNOWN_TENANT) {
-          throw e;
-        }
-        // the state file was removed or replaced: the tenant's first use again
-        engine.ensureTenant(tenant);
-        w = engine.encrypt(tenant, plaintext);
-      }
+      EngineResult.Wrapped w = engine.encrypt(tenant, plaintext);
       return new WrapResult(w.ciphertext(), w.kekId());
     } catch (EngineException e) {
+      if (e.kind() == EngineException.Kind.UNKNOWN_TENANT) {
+        // the state file was removed or replaced after start: making a new KEK now would leave
+        // every ciphertext made so far undecryptable, so refuse until the file is restored
+        throw new KmaasException(
+            KmaasFailure.SERVER_ERROR,
+            "embedded KMaaS: the state file "
+                + stateFile()
+                + " no longer holds the KEKs of tenant "
+                + tenant
+                + "; restore it (a new KEK would orphan every existing ciphertext), or delete it"
+                + " and restart the daemon to start over",
+            e);
+      }
       throw map(e);
     }
   }

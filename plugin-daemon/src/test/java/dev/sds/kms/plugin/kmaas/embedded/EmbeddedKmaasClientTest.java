@@ -104,6 +104,27 @@ class EmbeddedKmaasClientTest {
   }
 
   @Test
+  void aStateFileDeletedWhileRunningIsNotSilentlyReplacedByANewKek() throws Exception {
+    Path file = dir.resolve("s.json");
+    try (EmbeddedKmaasClient client = new EmbeddedKmaasClient(file, "t")) {
+      WrapResult before = client.wrap(new byte[32], soon());
+      Files.delete(file);
+
+      assertThatThrownBy(() -> client.wrap(new byte[32], soon()))
+          .isInstanceOfSatisfying(
+              KmaasException.class,
+              e -> {
+                assertThat(e.failure()).isEqualTo(KmaasFailure.SERVER_ERROR);
+                assertThat(e.getMessage()).contains(file.toString()).contains("restore it");
+              });
+      assertThat(file).doesNotExist();
+      assertFailure(
+          () -> client.unwrap(before.ciphertext(), before.kekId(), soon()),
+          KmaasFailure.UNKNOWN_KEK);
+    }
+  }
+
+  @Test
   void corruptStateFileFailsConstruction() throws Exception {
     Path file = dir.resolve("s.json");
     Files.writeString(file, "not json");
