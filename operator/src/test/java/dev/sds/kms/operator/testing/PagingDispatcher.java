@@ -28,8 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -83,6 +85,9 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger continues = new AtomicInteger();
   private final AtomicInteger lists = new AtomicInteger();
+  private final AtomicLong putRequests = new AtomicLong();
+  private final AtomicLong getRequests = new AtomicLong();
+  private final AtomicLong discoveryRequests = new AtomicLong();
   private volatile int throttledRequest = -1;
   private volatile int goneContinue = -1;
   private volatile int failNextList = 0;
@@ -179,12 +184,70 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
   public void resetCounts() {
     updates.clear();
     lists.set(0);
+    putRequests.set(0);
+    getRequests.set(0);
+    discoveryRequests.set(0);
+  }
+
+  /**
+   * Request counts since the start (or {@link #resetCounts()}): {@code lists} (LIST requests of
+   * secrets/configmaps, one per page), {@code puts} (PUT requests of single objects), {@code
+   * updates} (successful ones), {@code gets} (other GETs, object reads), {@code discovery}. Also
+   * served as JSON on {@code GET /__counts}, for a client in another process.
+   */
+  public Map<String, Long> counts() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counts.put("lists", (long) lists.get());
+    counts.put("puts", putRequests.get());
+    counts.put("updates", updates.values().stream().mapToLong(AtomicInteger::get).sum());
+    counts.put("gets", getRequests.get());
+    counts.put("discovery", discoveryRequests.get());
+    return counts;
+  }
+
+  /**
+   * Stores an object directly, without an HTTP request (seeding many objects for a benchmark): the
+   * object gets a resourceVersion and a uid as if it had been created.
+   */
+  public void seed(String plural, GenericKubernetesResource object) {
+    String namespace = object.getMetadata().getNamespace();
+    String path =
+        "/api/v1/"
+            + (namespace == null ? "" : "namespaces/" + namespace + "/")
+            + plural
+            + "/"
+            + object.getMetadata().getName();
+    object.getMetadata().setResourceVersion(String.valueOf(requestResourceVersion()));
+    if (object.getMetadata().getUid() == null) {
+      object.getMetadata().setUid(java.util.UUID.randomUUID().toString());
+    }
+    if (object.getMetadata().getCreationTimestamp() == null) {
+      object.getMetadata().setCreationTimestamp(java.time.Instant.now().toString());
+    }
+    if (object.getMetadata().getGeneration() == null) {
+      object.getMetadata().setGeneration(1L);
+    }
+    String json = Serialization.asJson(object);
+    locked(
+        true,
+        () -> {
+          processEvent(path, getKey(path), new AttributeSet(), object, json);
+          return null;
+        });
   }
 
   // ---- an index by plural/namespace/name: the CRUD store finds an object by scanning every entry,
   // which makes thousands of objects quadratic
 
   private final Map<String, AttributeSet> index = new ConcurrentHashMap<>();
+
+  /**
+   * Per plural, namespace/name (the LIST order) to the key of {@link #index}, so that a LIST page
+   * costs its own size and not a scan and parse of the whole store. Deleted objects are dropped
+   * lazily when a LIST meets them.
+   */
+  private final Map<String, ConcurrentSkipListMap<String, String>> sorted =
+      new ConcurrentHashMap<>();
 
   @Override
   public Map.Entry<AttributeSet, String> findResource(AttributeSet attributes) {
@@ -225,6 +288,17 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
       String newKey = indexKey(stored);
       if (newKey != null && map.containsKey(stored)) {
         index.put(newKey, stored);
+        Attribute plural = stored.getAttribute(KubernetesAttributesExtractor.PLURAL);
+        GenericKubernetesResource object =
+            resource != null
+                ? resource
+                : Serialization.unmarshal(newState, GenericKubernetesResource.class);
+        if (object.getMetadata() != null && object.getMetadata().getName() != null) {
+          sorted
+              .computeIfAbsent(
+                  String.valueOf(plural.getValues()), k -> new ConcurrentSkipListMap<>())
+              .put(sortKey(object), newKey);
+        }
       }
     }
   }
@@ -254,8 +328,12 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     String method = request.getMethod();
 
     if ("GET".equals(method)) {
+      if (path.equals("/__counts")) {
+        return json(counts());
+      }
       MockResponse discovery = discovery(path);
       if (discovery != null) {
+        discoveryRequests.incrementAndGet();
         return discovery;
       }
     }
@@ -266,7 +344,11 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
       return locked(false, () -> list(path, query));
     }
     Matcher object = OBJECT.matcher(path);
+    if ("GET".equals(method)) {
+      getRequests.incrementAndGet();
+    }
     if ("PUT".equals(method) && object.matches()) {
+      putRequests.incrementAndGet();
       return locked(
           true, () -> update(request, path, object.group(2), object.group(1), object.group(3)));
     }
@@ -294,6 +376,9 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     String token = query.get("continue");
     if (token != null && !token.isEmpty() && continues.incrementAndGet() == goneContinue) {
       return status(410, "Expired", "The provided continue parameter is too old");
+    }
+    if (!query.containsKey("labelSelector") && !query.containsKey("fieldSelector")) {
+      return fastList(path, query, token);
     }
     String body = super.handleGet(path).getBody().readUtf8();
     List<GenericKubernetesResource> all =
@@ -324,6 +409,68 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     return new MockResponse().setResponseCode(200).setBody(Serialization.asJson(page));
   }
 
+  /** The same answer as the generic path below, from the sorted index. */
+  private MockResponse fastList(String path, Map<String, String> query, String token) {
+    Matcher m = LIST.matcher(path);
+    m.matches();
+    String plural = m.group(1);
+    String namespacePrefix =
+        path.startsWith("/api/v1/namespaces/")
+            ? path.substring("/api/v1/namespaces/".length(), path.lastIndexOf('/')) + "/"
+            : null;
+    Attribute pluralAttribute = getKey(path).getAttribute(KubernetesAttributesExtractor.PLURAL);
+    ConcurrentSkipListMap<String, String> all =
+        sorted.getOrDefault(
+            String.valueOf(pluralAttribute == null ? List.of(plural) : pluralAttribute.getValues()),
+            new ConcurrentSkipListMap<>());
+    Map<String, String> rest = all;
+    if (token != null && !token.isEmpty()) {
+      String after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      rest = all.tailMap(after, false);
+    } else if (namespacePrefix != null) {
+      rest = all.tailMap(namespacePrefix, true);
+    }
+    int limit = query.containsKey("limit") ? Math.max(Integer.parseInt(query.get("limit")), 1) : -1;
+    StringBuilder items = new StringBuilder();
+    int taken = 0;
+    long remaining = 0;
+    String last = null;
+    for (Map.Entry<String, String> entry : rest.entrySet()) {
+      if (namespacePrefix != null && !entry.getKey().startsWith(namespacePrefix)) {
+        break;
+      }
+      AttributeSet stored = index.get(entry.getValue());
+      String json = stored == null ? null : map.get(stored);
+      if (json == null) {
+        all.remove(entry.getKey(), entry.getValue());
+        continue;
+      }
+      if (limit < 0 || taken < limit) {
+        items.append(taken == 0 ? "" : ",").append(json);
+        taken++;
+        last = entry.getKey();
+      } else {
+        remaining++;
+      }
+    }
+    ListMeta meta = new ListMeta();
+    meta.setResourceVersion(String.valueOf(requestResourceVersion()));
+    if (remaining > 0) {
+      meta.setContinue(
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+      meta.setRemainingItemCount(remaining);
+    }
+    String body =
+        "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"metadata\":"
+            + Serialization.asJson(meta)
+            + ",\"items\":["
+            + items
+            + "]}";
+    return new MockResponse().setResponseCode(200).setBody(body);
+  }
+
   private MockResponse update(
       RecordedRequest request, String path, String plural, String namespace, String name) {
     String key = key(plural, namespace, name);
@@ -339,7 +486,14 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
       }
       return status(409, "Conflict", "the object has been modified");
     }
-    MockResponse response = super.handleUpdate(request);
+    MockResponse response;
+    try {
+      response = super.handleUpdate(request);
+    } catch (RuntimeException e) {
+      java.util.logging.Logger.getLogger(PagingDispatcher.class.getName())
+          .log(java.util.logging.Level.WARNING, "PUT " + path + " failed", e);
+      throw e;
+    }
     if (code(response) != 200) {
       return response;
     }
