@@ -450,7 +450,10 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
         taken++;
         last = entry.getKey();
       } else {
-        remaining++;
+        // one more object exists: enough for a continue token (remainingItemCount is optional
+        // in Kubernetes, and counting every remaining key per page made paging quadratic)
+        remaining = 1;
+        break;
       }
     }
     ListMeta meta = new ListMeta();
@@ -460,7 +463,6 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
           Base64.getUrlEncoder()
               .withoutPadding()
               .encodeToString(last.getBytes(StandardCharsets.UTF_8)));
-      meta.setRemainingItemCount(remaining);
     }
     String body =
         "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"metadata\":"
