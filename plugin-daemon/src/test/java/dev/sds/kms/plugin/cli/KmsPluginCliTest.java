@@ -2,23 +2,16 @@ package dev.sds.kms.plugin.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /** The command line as a user meets it: default subcommand, help, and one-line errors. */
 class KmsPluginCliTest {
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final Cli cli = new Cli();
 
   private int run(String... args) {
-    CommandLine cli = KmsPluginCli.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return cli.execute(KmsPluginCli.withDefaultSubcommand(args));
+    return cli.run(args);
   }
 
   @Test
@@ -44,7 +37,7 @@ class KmsPluginCliTest {
     int exit = run("serve", flag, value);
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString().strip())
+    assertThat(cli.err.toString().strip())
         .doesNotContain("\n")
         .startsWith("kms-plugin: ")
         .contains(named);
@@ -53,22 +46,22 @@ class KmsPluginCliTest {
   @Test
   void anUnknownFlagIsAUsageError() {
     assertThat(run("serve", "--no-such-flag")).isEqualTo(2);
-    assertThat(err.toString()).contains("--no-such-flag");
+    assertThat(cli.err.toString()).contains("--no-such-flag");
   }
 
   @Test
   void serveHelpListsEverySettingWithItsEnvironmentVariable() {
     assertThat(run("serve", "--help")).isZero();
-    assertThat(out.toString())
+    assertThat(cli.out.toString())
         .contains("--kmaas-url", "KMAAS_URL", "--bind", "BIND_STRING", "KEY_ID", "KMAAS_TENANT_ID");
   }
 
   @Test
   void everySubcommandHasHelp() {
     for (String sub : new String[] {"serve", "probe", "kmaas-server", "kek", "audit", "bench"}) {
-      out.getBuffer().setLength(0);
+      cli.out.getBuffer().setLength(0);
       assertThat(run(sub, "--help")).as(sub).isZero();
-      assertThat(out.toString()).as(sub).contains("Usage:");
+      assertThat(cli.out.toString()).as(sub).contains("Usage:");
     }
   }
 }
