@@ -1,5 +1,8 @@
 package dev.sds.kms.plugin;
 
+import static dev.sds.kms.plugin.testing.KmsCalls.assertCode;
+import static dev.sds.kms.plugin.testing.KmsCalls.http;
+import static dev.sds.kms.plugin.testing.KmsCalls.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,22 +18,16 @@ import dev.sds.kms.plugin.kmaas.server.KmaasAdminClient;
 import dev.sds.kms.plugin.kmaas.server.StandaloneKmaasServer;
 import dev.sds.kms.plugin.kms.KmsV2Client;
 import dev.sds.kms.plugin.kms.v2.DecryptRequest;
-import dev.sds.kms.plugin.kms.v2.EncryptRequest;
 import dev.sds.kms.plugin.kms.v2.EncryptResponse;
 import dev.sds.kms.plugin.kms.v2.StatusRequest;
 import dev.sds.kms.plugin.kms.v2.StatusResponse;
 import dev.sds.kms.plugin.server.SocketInUseException;
 import dev.sds.kms.plugin.server.UnixEndpoint;
+import dev.sds.kms.plugin.testing.KmsCalls;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -144,8 +141,8 @@ class DaemonIT {
         .untilAsserted(() -> assertThat(status().getHealthz()).isNotEqualTo("ok"));
     assertThat(status().getHealthz()).containsIgnoringCase("unreachable");
     assertThat(status().getKeyId()).isEqualTo(before.getKeyId());
-    assertThat(http("/readyz").statusCode()).isEqualTo(503);
-    assertThat(http("/livez").statusCode()).isEqualTo(200);
+    assertThat(http(daemon, "/readyz").statusCode()).isEqualTo(503);
+    assertThat(http(daemon, "/livez").statusCode()).isEqualTo(200);
     assertCode(() -> encrypt(randomBytes(32)), Status.Code.UNAVAILABLE);
 
     kmaas = startKmaas(port);
@@ -153,7 +150,7 @@ class DaemonIT {
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(status().getHealthz()).isEqualTo("ok"));
-    assertThat(http("/readyz").statusCode()).isEqualTo(200);
+    assertThat(http(daemon, "/readyz").statusCode()).isEqualTo(200);
     assertThat(decrypt(before.getCiphertext(), before.getKeyId()))
         .isEqualTo(ByteString.copyFrom(seed));
   }
@@ -206,22 +203,22 @@ class DaemonIT {
     String keyId = status().getKeyId();
     encrypt(randomBytes(32));
 
-    assertThat(http("/livez").statusCode()).isEqualTo(200);
-    assertThat(http("/readyz").body()).isEqualTo("ok\n");
-    String statusJson = http("/status").body();
+    assertThat(http(daemon, "/livez").statusCode()).isEqualTo(200);
+    assertThat(http(daemon, "/readyz").body()).isEqualTo("ok\n");
+    String statusJson = http(daemon, "/status").body();
     assertThat(statusJson)
         .contains("\"kmsApiVersion\":\"v2\"")
         .contains("\"healthz\":\"ok\"")
         .contains("\"keyId\":\"" + keyId + "\"")
         .contains("\"mode\":\"remote\"")
         .contains("\"tenant\":\"" + TENANT + "\"");
-    String metrics = http("/metrics").body();
+    String metrics = http(daemon, "/metrics").body();
     assertThat(metrics)
         .contains("kms_key_id_info{key_id_hash=\"" + PluginMetrics.keyIdHash(keyId) + "\"} 1")
         .contains("kms_kmaas_check_healthy 1")
         .contains("kms_grpc_requests_seconds_count{code=\"OK\",method=\"Encrypt\"")
         .contains("kms_kmaas_requests_seconds_count{operation=\"wrap\",outcome=\"success\"");
-    assertThat(http("/nope").statusCode()).isEqualTo(404);
+    assertThat(http(daemon, "/nope").statusCode()).isEqualTo(404);
     String secret = Files.readString(kmaas.apiKeyFile()).strip().split(":", 2)[1];
     assertThat(statusJson + metrics).doesNotContain(secret);
   }
@@ -234,7 +231,7 @@ class DaemonIT {
 
     assertThat(status().getHealthz()).containsIgnoringCase("credentials");
     assertCode(() -> encrypt(randomBytes(32)), Status.Code.PERMISSION_DENIED);
-    assertThat(http("/readyz").statusCode()).isEqualTo(503);
+    assertThat(http(daemon, "/readyz").statusCode()).isEqualTo(503);
   }
 
   @Test
@@ -309,45 +306,10 @@ class DaemonIT {
   }
 
   private EncryptResponse encrypt(byte[] plaintext) {
-    return client
-        .stub()
-        .encrypt(
-            EncryptRequest.newBuilder()
-                .setPlaintext(ByteString.copyFrom(plaintext))
-                .setUid("test")
-                .build());
+    return KmsCalls.encrypt(client, plaintext);
   }
 
   private ByteString decrypt(ByteString ciphertext, String keyId) {
-    return client
-        .stub()
-        .decrypt(DecryptRequest.newBuilder().setCiphertext(ciphertext).setKeyId(keyId).build())
-        .getPlaintext();
-  }
-
-  private HttpResponse<String> http(String path) throws Exception {
-    InetSocketAddress address = daemon.httpAddress();
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + path))
-                .timeout(Duration.ofSeconds(5))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static void assertCode(Runnable call, Status.Code code) {
-    assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(code);
-              assertThat(e.getStatus().getDescription()).isNotBlank();
-            });
-  }
-
-  private static byte[] randomBytes(int n) {
-    byte[] bytes = new byte[n];
-    new SecureRandom().nextBytes(bytes);
-    return bytes;
+    return KmsCalls.decrypt(client, ciphertext, keyId);
   }
 }

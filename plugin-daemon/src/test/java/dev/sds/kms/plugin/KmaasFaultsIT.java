@@ -1,7 +1,8 @@
 package dev.sds.kms.plugin;
 
+import static dev.sds.kms.plugin.testing.KmsCalls.http;
+import static dev.sds.kms.plugin.testing.KmsCalls.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,22 +10,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.sds.kms.plugin.config.ConfigLoader;
 import dev.sds.kms.plugin.kms.KmsV2Client;
-import dev.sds.kms.plugin.kms.v2.DecryptRequest;
-import dev.sds.kms.plugin.kms.v2.EncryptRequest;
 import dev.sds.kms.plugin.kms.v2.EncryptResponse;
 import dev.sds.kms.plugin.kms.v2.StatusRequest;
 import dev.sds.kms.plugin.server.UnixEndpoint;
+import dev.sds.kms.plugin.testing.KmsCalls;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
@@ -203,7 +197,7 @@ class KmaasFaultsIT {
     assertCode(() -> encrypt(randomBytes(32)), fault.code());
     assertCode(() -> decrypt(before), fault.code());
     assertThat(wrapCount(fault.outcome())).as("wraps with outcome " + fault.outcome()).isPositive();
-    assertThat(http("/readyz").statusCode()).isEqualTo(503);
+    assertThat(http(daemon, "/readyz").statusCode()).isEqualTo(503);
 
     dispatcher.fault = null;
 
@@ -213,7 +207,7 @@ class KmaasFaultsIT {
     EncryptResponse after = encrypt(randomBytes(32));
     assertThat(after.getKeyId()).isEqualTo(before.getKeyId());
     assertThat(decrypt(before)).isEqualTo(ByteString.copyFrom(seed));
-    assertThat(http("/readyz").statusCode()).isEqualTo(200);
+    assertThat(http(daemon, "/readyz").statusCode()).isEqualTo(200);
   }
 
   // ---------------------------------------------------------------- fake KMaaS
@@ -283,25 +277,11 @@ class KmaasFaultsIT {
   }
 
   private EncryptResponse encrypt(byte[] plaintext) {
-    return client
-        .stub()
-        .encrypt(
-            EncryptRequest.newBuilder()
-                .setPlaintext(ByteString.copyFrom(plaintext))
-                .setUid("faults")
-                .build());
+    return KmsCalls.encrypt(client, plaintext);
   }
 
   private ByteString decrypt(EncryptResponse encrypted) {
-    return client
-        .stub()
-        .decrypt(
-            DecryptRequest.newBuilder()
-                .setCiphertext(encrypted.getCiphertext())
-                .setKeyId(encrypted.getKeyId())
-                .setUid("faults")
-                .build())
-        .getPlaintext();
+    return KmsCalls.decrypt(client, encrypted.getCiphertext(), encrypted.getKeyId());
   }
 
   private double wrapCount(String outcome) throws Exception {
@@ -310,33 +290,12 @@ class KmaasFaultsIT {
                 "kms_kmaas_requests_seconds_count\\{operation=\"wrap\",outcome=\""
                     + Pattern.quote(outcome)
                     + "\"[^}]*} ([0-9.eE+]+)")
-            .matcher(http("/metrics").body());
+            .matcher(http(daemon, "/metrics").body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
-  private HttpResponse<String> http(String path) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path))
-                .timeout(Duration.ofSeconds(5))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-  }
-
   private static void assertCode(Runnable call, Status.Code code) {
-    assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(code);
-              assertThat(e.getStatus().getDescription()).isNotBlank().doesNotContain("s3cret");
-            });
-  }
-
-  private static byte[] randomBytes(int n) {
-    byte[] bytes = new byte[n];
-    new SecureRandom().nextBytes(bytes);
-    return bytes;
+    assertThat(KmsCalls.assertCode(call, code).getStatus().getDescription())
+        .doesNotContain("s3cret");
   }
 }

@@ -1,0 +1,72 @@
+package dev.sds.kms.plugin.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import dev.sds.kms.plugin.Daemon;
+import dev.sds.kms.plugin.kms.KmsV2Client;
+import dev.sds.kms.plugin.kms.v2.DecryptRequest;
+import dev.sds.kms.plugin.kms.v2.EncryptRequest;
+import dev.sds.kms.plugin.kms.v2.EncryptResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.time.Duration;
+
+/** The calls the daemon integration tests make, as kube-apiserver and a kubelet make them. */
+public final class KmsCalls {
+  private KmsCalls() {}
+
+  public static EncryptResponse encrypt(KmsV2Client client, byte[] plaintext) {
+    return client
+        .stub()
+        .encrypt(
+            EncryptRequest.newBuilder()
+                .setPlaintext(ByteString.copyFrom(plaintext))
+                .setUid("test")
+                .build());
+  }
+
+  public static ByteString decrypt(KmsV2Client client, ByteString ciphertext, String keyId) {
+    return client
+        .stub()
+        .decrypt(
+            DecryptRequest.newBuilder()
+                .setCiphertext(ciphertext)
+                .setKeyId(keyId)
+                .setUid("test")
+                .build())
+        .getPlaintext();
+  }
+
+  /** GET {@code path} on the daemon's health HTTP server. */
+  public static HttpResponse<String> http(Daemon daemon, String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Asserts that {@code call} fails with {@code code} and a description; returns the failure. */
+  public static StatusRuntimeException assertCode(Runnable call, Status.Code code) {
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
+    assertThat(e).as("the call failed with a gRPC status").isNotNull();
+    assertThat(e.getStatus().getCode()).isEqualTo(code);
+    assertThat(e.getStatus().getDescription()).isNotBlank();
+    return e;
+  }
+
+  public static byte[] randomBytes(int n) {
+    byte[] bytes = new byte[n];
+    new SecureRandom().nextBytes(bytes);
+    return bytes;
+  }
+}
