@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import dev.sds.kms.plugin.audit.v2.EncryptedObject;
+import dev.sds.kms.plugin.storage.StorageException;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

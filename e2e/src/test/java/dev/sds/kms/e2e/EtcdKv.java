@@ -3,6 +3,8 @@ package dev.sds.kms.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sds.kms.plugin.etcd.EtcdException;
+import dev.sds.kms.plugin.etcd.EtcdGateway;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,8 +21,10 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * The etcd calls kube-apiserver's storage makes, over etcd's v3 JSON gateway: put, get and a paged
- * prefix range. Keys are strings (as {@code /registry/secrets/ns/name}), values raw bytes.
+ * The etcd calls kube-apiserver's storage makes: reads through the daemon's {@link EtcdGateway}
+ * (the client {@code audit} and {@code recover} use), plus the writes the tests need (put, and a
+ * transaction on the mod revision), over etcd's v3 JSON gateway. Keys are strings (as {@code
+ * /registry/secrets/ns/name}), values raw bytes.
  */
 final class EtcdKv {
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
@@ -29,6 +33,7 @@ final class EtcdKv {
 
   private final HttpUrl url;
   private final OkHttpClient http;
+  private final EtcdGateway gateway;
 
   /**
    * One key with its value and the revision that last wrote it (kube-apiserver's resourceVersion).
@@ -41,6 +46,7 @@ final class EtcdKv {
   EtcdKv(HttpUrl url, OkHttpClient http) {
     this.url = url;
     this.http = http;
+    this.gateway = new EtcdGateway(List.of(url), http);
   }
 
   HttpUrl url() {
@@ -49,24 +55,58 @@ final class EtcdKv {
 
   /** {@code key} with its mod revision, or {@code null} when etcd has none. */
   Entry entry(String key) throws IOException {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
-    JsonNode kvs = post("kv/range", body).path("kvs");
-    return kvs.isEmpty() ? null : entry(kvs.get(0));
+    try {
+      EtcdGateway.KeyValue kv = gateway.get(utf8(key));
+      return kv == null ? null : entry(kv);
+    } catch (EtcdException e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   /** At most {@code limit} keys in {@code [from, end)}, in key order. */
   Page range(String from, String end, int limit) throws IOException {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("key", b64(from.getBytes(StandardCharsets.UTF_8)));
-    body.put("range_end", b64(end.getBytes(StandardCharsets.UTF_8)));
-    body.put("limit", limit);
-    JsonNode answer = post("kv/range", body);
-    List<Entry> entries = new ArrayList<>();
-    for (JsonNode kv : answer.path("kvs")) {
-      entries.add(entry(kv));
+    try {
+      EtcdGateway.Page page = gateway.range(utf8(from), utf8(end), limit, 0);
+      List<Entry> entries = new ArrayList<>();
+      for (EtcdGateway.KeyValue kv : page.kvs()) {
+        entries.add(entry(kv));
+      }
+      return new Page(entries, page.more());
+    } catch (EtcdException e) {
+      throw new IOException(e.getMessage(), e);
     }
-    return new Page(entries, answer.path("more").asBoolean(false));
+  }
+
+  /** The value of {@code key}, or {@code null} when etcd has none. */
+  byte[] get(String key) throws IOException {
+    Entry e = entry(key);
+    return e == null ? null : e.value();
+  }
+
+  /** Every key under {@code prefix} with its value, in key order. */
+  Map<String, byte[]> scan(String prefix) throws IOException {
+    byte[] start = utf8(prefix);
+    byte[] end = Arrays.copyOf(start, start.length);
+    end[end.length - 1]++;
+    Map<String, byte[]> all = new LinkedHashMap<>();
+    try {
+      boolean more = true;
+      while (more) {
+        EtcdGateway.Page page = gateway.range(start, end, PAGE, 0);
+        byte[] last = null;
+        for (EtcdGateway.KeyValue kv : page.kvs()) {
+          last = kv.key();
+          all.put(new String(last, StandardCharsets.UTF_8), kv.value());
+        }
+        more = page.more() && last != null;
+        if (more) {
+          start = Arrays.copyOf(last, last.length + 1); // the next key after the last one
+        }
+      }
+    } catch (EtcdException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    return all;
   }
 
   /**
@@ -75,7 +115,7 @@ final class EtcdKv {
    * when someone wrote it since.
    */
   long putIfUnchanged(String key, long expected, byte[] value) throws IOException {
-    String k = b64(key.getBytes(StandardCharsets.UTF_8));
+    String k = b64(utf8(key));
     ObjectNode body = JSON.createObjectNode();
     ObjectNode compare = body.putArray("compare").addObject();
     compare.put("key", k);
@@ -91,55 +131,15 @@ final class EtcdKv {
         : -1;
   }
 
-  private static Entry entry(JsonNode kv) {
-    return new Entry(
-        new String(Base64.getDecoder().decode(kv.path("key").asText()), StandardCharsets.UTF_8),
-        Base64.getDecoder().decode(kv.path("value").asText("")),
-        kv.path("mod_revision").asLong());
-  }
-
   void put(String key, byte[] value) throws IOException {
     ObjectNode body = JSON.createObjectNode();
-    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
+    body.put("key", b64(utf8(key)));
     body.put("value", b64(value));
     post("kv/put", body);
   }
 
-  /** The value of {@code key}, or {@code null} when etcd has none. */
-  byte[] get(String key) throws IOException {
-    byte[] k = key.getBytes(StandardCharsets.UTF_8);
-    ObjectNode body = JSON.createObjectNode();
-    body.put("key", b64(k));
-    JsonNode kvs = post("kv/range", body).path("kvs");
-    return kvs.isEmpty() ? null : Base64.getDecoder().decode(kvs.get(0).path("value").asText(""));
-  }
-
-  /** Every key under {@code prefix} with its value, in key order. */
-  Map<String, byte[]> scan(String prefix) throws IOException {
-    byte[] start = prefix.getBytes(StandardCharsets.UTF_8);
-    byte[] end = Arrays.copyOf(start, start.length);
-    end[end.length - 1]++;
-    Map<String, byte[]> all = new LinkedHashMap<>();
-    boolean more = true;
-    while (more) {
-      ObjectNode body = JSON.createObjectNode();
-      body.put("key", b64(start));
-      body.put("range_end", b64(end));
-      body.put("limit", PAGE);
-      JsonNode answer = post("kv/range", body);
-      byte[] last = null;
-      for (JsonNode kv : answer.path("kvs")) {
-        last = Base64.getDecoder().decode(kv.path("key").asText());
-        all.put(
-            new String(last, StandardCharsets.UTF_8),
-            Base64.getDecoder().decode(kv.path("value").asText("")));
-      }
-      more = answer.path("more").asBoolean(false) && last != null;
-      if (more) {
-        start = Arrays.copyOf(last, last.length + 1); // the next key after the last one
-      }
-    }
-    return all;
+  private static Entry entry(EtcdGateway.KeyValue kv) {
+    return new Entry(new String(kv.key(), StandardCharsets.UTF_8), kv.value(), kv.modRevision());
   }
 
   private JsonNode post(String method, ObjectNode body) throws IOException {
@@ -155,6 +155,10 @@ final class EtcdKv {
       }
       return JSON.readTree(text);
     }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   private static String b64(byte[] b) {

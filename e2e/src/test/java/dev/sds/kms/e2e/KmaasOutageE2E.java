@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sds.kms.plugin.kms.KmsV2Client;
 import dev.sds.kms.plugin.kms.v2.StatusRequest;
 import dev.sds.kms.plugin.kms.v2.StatusResponse;
+import dev.sds.kms.plugin.storage.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

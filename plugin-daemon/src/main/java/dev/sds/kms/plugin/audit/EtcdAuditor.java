@@ -1,5 +1,7 @@
 package dev.sds.kms.plugin.audit;
 
+import dev.sds.kms.plugin.etcd.EtcdException;
+import dev.sds.kms.plugin.etcd.EtcdGateway;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

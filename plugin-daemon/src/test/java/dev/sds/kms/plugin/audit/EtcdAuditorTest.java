@@ -2,6 +2,7 @@ package dev.sds.kms.plugin.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sds.kms.plugin.etcd.EtcdGateway;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import okhttp3.HttpUrl;

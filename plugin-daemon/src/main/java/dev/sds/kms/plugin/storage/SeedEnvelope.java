@@ -1,4 +1,4 @@
-package dev.sds.kms.e2e;
+package dev.sds.kms.plugin.storage;
 
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -13,16 +13,19 @@ import javax.crypto.spec.SecretKeySpec;
  * (DESIGN.md §1): per write a 32-byte random {@code info}, DEK = HKDF-Expand(SHA-256, PRK = seed,
  * info), 32 bytes; {@code encryptedData} = info ‖ 12-byte random nonce ‖ AES-256-GCM(plaintext) ‖
  * tag, with the etcd key as additional authenticated data.
+ *
+ * <p>The one implementation of this format: {@link KmsV2Transformer} (and through it {@code
+ * kms-plugin recover} and the e2e tests' kube-apiserver) uses it.
  */
-final class SeedEnvelope {
-  static final int SEED_BYTES = 32;
-  static final int INFO_BYTES = 32;
-  static final int NONCE_BYTES = 12;
-  static final int TAG_BITS = 128;
+public final class SeedEnvelope {
+  public static final int SEED_BYTES = 32;
+  public static final int INFO_BYTES = 32;
+  public static final int NONCE_BYTES = 12;
+  public static final int TAG_BITS = 128;
 
   private SeedEnvelope() {}
 
-  static byte[] seal(byte[] seed, byte[] aad, byte[] plaintext, SecureRandom random)
+  public static byte[] seal(byte[] seed, byte[] aad, byte[] plaintext, SecureRandom random)
       throws GeneralSecurityException {
     byte[] info = new byte[INFO_BYTES];
     byte[] nonce = new byte[NONCE_BYTES];
@@ -48,7 +51,7 @@ final class SeedEnvelope {
   }
 
   /** Opens {@link #seal}'s output; a wrong seed, key (AAD) or a changed byte fails. */
-  static byte[] open(byte[] seed, byte[] aad, byte[] encryptedData)
+  public static byte[] open(byte[] seed, byte[] aad, byte[] encryptedData)
       throws GeneralSecurityException {
     if (encryptedData.length < INFO_BYTES + NONCE_BYTES + TAG_BITS / 8) {
       throw new GeneralSecurityException(
@@ -73,7 +76,7 @@ final class SeedEnvelope {
    * HKDF-Expand (RFC 5869 §2.3) for one SHA-256 block: T(1) = HMAC(PRK, info ‖ 0x01), which is the
    * whole 32-byte output.
    */
-  static byte[] hkdfExpandSha256(byte[] prk, byte[] info) throws GeneralSecurityException {
+  public static byte[] hkdfExpandSha256(byte[] prk, byte[] info) throws GeneralSecurityException {
     Mac hmac = Mac.getInstance("HmacSHA256");
     hmac.init(new SecretKeySpec(prk, "HmacSHA256"));
     hmac.update(info);

@@ -1,4 +1,4 @@
-package dev.sds.kms.plugin.audit;
+package dev.sds.kms.plugin.etcd;
 
 import dev.sds.kms.plugin.pem.PemFiles;
 import java.io.IOException;

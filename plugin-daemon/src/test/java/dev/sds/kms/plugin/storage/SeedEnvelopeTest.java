@@ -1,4 +1,4 @@
-package dev.sds.kms.e2e;
+package dev.sds.kms.plugin.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

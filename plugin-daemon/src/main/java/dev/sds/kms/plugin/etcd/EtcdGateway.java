@@ -1,4 +1,4 @@
-package dev.sds.kms.plugin.audit;
+package dev.sds.kms.plugin.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -23,15 +23,19 @@ import okhttp3.Response;
  * answers 404 under {@code /v3/} is asked under {@code /v3beta/}. Endpoints are tried in order
  * until one answers; the one that answered is asked first next time.
  *
- * <p>No jetcd: its gRPC and Netty versions would not converge with the daemon's.
+ * <p>No jetcd: its gRPC and Netty versions would not converge with the daemon's. Thread-safe.
  */
 public final class EtcdGateway {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final List<String> API_PATHS = List.of("v3", "v3beta");
   private static final int MAX_MESSAGE = 200;
 
-  /** One key and its value, as stored. */
-  public record KeyValue(byte[] key, byte[] value) {}
+  /**
+   * One key and its value, as stored.
+   *
+   * @param modRevision the revision that last wrote the key (kube-apiserver's resourceVersion)
+   */
+  public record KeyValue(byte[] key, byte[] value, long modRevision) {}
 
   /**
    * One page of a range.
@@ -44,9 +48,9 @@ public final class EtcdGateway {
   private final List<HttpUrl> endpoints;
   private final OkHttpClient http;
   private final ObjectMapper json = new ObjectMapper();
-  private final Map<HttpUrl, String> apiPath = new HashMap<>();
+  private final Map<HttpUrl, String> apiPath = new ConcurrentHashMap<>();
   private final AtomicInteger rangeRequests = new AtomicInteger();
-  private int preferred;
+  private volatile int preferred;
 
   public EtcdGateway(List<HttpUrl> endpoints, OkHttpClient http) {
     if (endpoints.isEmpty()) {
@@ -74,13 +78,26 @@ public final class EtcdGateway {
     JsonNode answer = post("kv/range", body);
     List<KeyValue> kvs = new ArrayList<>();
     for (JsonNode kv : answer.path("kvs")) {
-      kvs.add(
-          new KeyValue(
-              Base64.getDecoder().decode(kv.path("key").asText("")),
-              Base64.getDecoder().decode(kv.path("value").asText(""))));
+      kvs.add(keyValue(kv));
     }
     long rev = answer.path("header").path("revision").asLong(0);
     return new Page(kvs, answer.path("more").asBoolean(false), rev);
+  }
+
+  /** The newest value of exactly {@code key}, or {@code null} when etcd holds no such key. */
+  public KeyValue get(byte[] key) throws EtcdException {
+    ObjectNode body = json.createObjectNode();
+    body.put("key", Base64.getEncoder().encodeToString(key));
+    rangeRequests.incrementAndGet();
+    JsonNode kvs = post("kv/range", body).path("kvs");
+    return kvs.isEmpty() ? null : keyValue(kvs.get(0));
+  }
+
+  private static KeyValue keyValue(JsonNode kv) {
+    return new KeyValue(
+        Base64.getDecoder().decode(kv.path("key").asText("")),
+        Base64.getDecoder().decode(kv.path("value").asText("")),
+        kv.path("mod_revision").asLong(0));
   }
 
   /** How many range requests this client sent (paging is observable in tests). */

@@ -1,4 +1,4 @@
-package dev.sds.kms.e2e;
+package dev.sds.kms.plugin.storage;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -7,19 +7,19 @@ import io.grpc.StatusRuntimeException;
  * A read or write the apiserver-side storage refuses: the value does not parse, the plugin refused
  * it (with its gRPC code), the data does not authenticate, or writes have expired.
  */
-final class StorageException extends Exception {
+public final class StorageException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  StorageException(String message) {
+  public StorageException(String message) {
     super(message);
   }
 
-  StorageException(String message, Throwable cause) {
+  public StorageException(String message, Throwable cause) {
     super(message, cause);
   }
 
   /** The plugin's gRPC code when the plugin refused the call, else {@code null}. */
-  Status.Code pluginCode() {
+  public Status.Code pluginCode() {
     return getCause() instanceof StatusRuntimeException e ? e.getStatus().getCode() : null;
   }
 }
