@@ -139,7 +139,11 @@ public final class Daemon implements AutoCloseable {
     return v == null ? "dev" : v;
   }
 
-  private static KmaasClient createKmaasClient(KmaasSettings settings) {
+  /**
+   * The KMaaS client for {@code settings}: HTTPS to a remote KMaaS, or the embedded one on its
+   * state file. {@code serve} and {@code recover} both reach KMaaS through this.
+   */
+  public static KmaasClient createKmaasClient(KmaasSettings settings) {
     return settings.embedded() ? new EmbeddedKmaasClient(settings) : new HttpKmaasClient(settings);
   }
 

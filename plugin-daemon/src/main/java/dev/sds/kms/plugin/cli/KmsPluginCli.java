@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar kms-plugin.jar [serve|probe|kmaas-server|kek|audit|bench] …}. Without a
+ * {@code java -jar kms-plugin.jar [serve|probe|kmaas-server|kek|audit|recover|bench] …}. Without a
  * subcommand it serves, as the SDS product's daemon always did.
  */
 @Command(
@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       KmaasServerCommand.class,
       KekCommand.class,
       AuditCommand.class,
+      RecoverCommand.class,
       BenchCommand.class,
       BenchReportCommand.class
     })
@@ -32,6 +33,7 @@ public final class KmsPluginCli {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new KmsPluginCli());
     ServeCommand.addSettingOptions(cli.getSubcommands().get("serve").getCommandSpec());
+    RecoverCommand.addSettingOptions(cli.getSubcommands().get("recover").getCommandSpec());
     return cli;
   }
 

@@ -74,7 +74,38 @@ public final class ConfigLoader {
           KMAAS_CLIENT_CERT_FILE,
           KMAAS_CLIENT_KEY_FILE);
 
+  /**
+   * The settings that say how to reach KMaaS (and the YAML file that may hold them): what {@code
+   * kms-plugin recover} takes, so that it reaches KMaaS exactly as the daemon does.
+   */
+  public static final List<Setting> KMAAS_SETTINGS =
+      List.of(
+          CONFIG,
+          KMAAS_URL,
+          KMAAS_TENANT,
+          KMAAS_API_KEY_FILE,
+          KMAAS_API_KEY,
+          KMAAS_TOKEN_FILE,
+          KMAAS_CA_FILE,
+          KMAAS_CLIENT_CERT_FILE,
+          KMAAS_CLIENT_KEY_FILE,
+          KMAAS_INSECURE_SKIP_VERIFY,
+          KMAAS_TIMEOUT,
+          STATE_FILE);
+
   private ConfigLoader() {}
+
+  /**
+   * Loads and validates only the {@link #KMAAS_SETTINGS}, with the same precedence, defaults and
+   * messages as {@link #load}; the other settings are not read (a YAML file shared with {@code
+   * serve} may hold them).
+   *
+   * @throws ConfigException naming the first bad setting
+   */
+  public static KmaasSettings loadKmaas(Map<String, String> flags, Map<String, String> env)
+      throws ConfigException {
+    return kmaas(resolve(flags, env));
+  }
 
   /**
    * Loads and validates the configuration.
@@ -286,8 +317,13 @@ public final class ConfigLoader {
    * Picocli does not apply defaults: {@link #load} does, so that it can tell what was given.
    */
   public static void addOptions(CommandSpec spec) {
+    addOptions(spec, List.of(Setting.values()));
+  }
+
+  /** {@link #addOptions(CommandSpec)} for some settings only, e.g. {@link #KMAAS_SETTINGS}. */
+  public static void addOptions(CommandSpec spec, List<Setting> settings) {
     List<String> envOnly = new ArrayList<>();
-    for (Setting setting : Setting.values()) {
+    for (Setting setting : settings) {
       if (setting.flag() == null) {
         envOnly.add("  " + setting.env() + "=" + setting.paramLabel());
         envOnly.add("      " + setting.description());
