@@ -11,6 +11,7 @@ import dev.sds.kms.plugin.kms.v2.StatusResponse;
 import dev.sds.kms.plugin.server.UnixEndpoint;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.FileNotFoundException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -176,8 +177,22 @@ final class ProbeCommand implements Callable<Integer> {
     out.printf("  FAIL  %-8s %s%n", step, message);
   }
 
-  private static String describe(Status status) {
-    return status.getCode()
-        + (status.getDescription() == null ? "" : ": " + status.getDescription());
+  /**
+   * The code and description, and for a call that never reached the plugin its cause: {@code no
+   * such socket file}, or the connect error such as {@code connect(..) failed with error(-13):
+   * Permission denied: /path}, which tells a permission problem from a daemon that is not running.
+   */
+  static String describe(Status status) {
+    String text =
+        status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof FileNotFoundException) {
+        return text + " (no such socket file)";
+      }
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return text + " (" + t.getMessage().strip() + ")";
+      }
+    }
+    return text;
   }
 }

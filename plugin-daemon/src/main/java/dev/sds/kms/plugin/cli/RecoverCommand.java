@@ -323,7 +323,7 @@ final class RecoverCommand implements Callable<Integer> {
                     + (kmaas.embedded()
                         ? "(embedded, state file " + kmaas.stateFile() + ")"
                         : kmaas.url() + " tenant " + kmaas.tenant())
-                    + " unwraps its key and records the call.")
+                    + " unwraps its DEK.")
             + (showValues
                 ? " Its VALUES follow on stdout: clear the terminal and its scrollback afterwards."
                 : ""));

@@ -35,7 +35,11 @@ class ProbeCommandIT {
     int exit = probe("--endpoint", "unix://" + dir.resolve("nothing.sock"), "--timeout", "1s");
 
     assertThat(exit).isEqualTo(1);
-    assertThat(cli.out.toString()).contains("FAIL").contains("UNAVAILABLE");
+    assertThat(cli.out.toString())
+        .contains("FAIL")
+        .contains("UNAVAILABLE")
+        .as("the root cause tells a missing socket from a permission problem")
+        .contains("(no such socket file)");
   }
 
   @Test
