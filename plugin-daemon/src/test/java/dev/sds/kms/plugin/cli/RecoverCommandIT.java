@@ -337,7 +337,15 @@ class RecoverCommandIT {
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("snapshot-save.log").toFile());
     saveCommand.environment().put("ETCDCTL_API", "3");
-    Process save = saveCommand.start();
+    Process save;
+    try {
+      save = saveCommand.start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError(
+          "etcdctl is not installed: the snapshot test needs it. Install it with"
+              + " `apt-get install -y etcd-client` (scripts/test.sh does)",
+          e);
+    }
     assertThat(save.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(save.exitValue()).as(Files.readString(dir.resolve("snapshot-save.log"))).isZero();
     Path work = Files.createDirectories(dir.resolve("work"));
