@@ -279,6 +279,13 @@ final class RecoverCommand implements Callable<Integer> {
     if (running == (snapshot != null)) {
       return "give either --etcd-endpoints (a running etcd) or --etcd-snapshot FILE";
     }
+    if (running) {
+      for (String endpoint : endpoints) {
+        if (HttpUrl.parse(endpoint.strip()) == null) {
+          return "--etcd-endpoints: not an http:// or https:// URL: " + endpoint.strip();
+        }
+      }
+    }
     if (running && (skipHashCheck || etcdBinDir != null || workDir != null)) {
       return "--skip-hash-check, --etcd-bin-dir and --work-dir go with --etcd-snapshot";
     }
@@ -332,21 +339,16 @@ final class RecoverCommand implements Callable<Integer> {
 
   /** etcd to read: the running one, or a snapshot served by a temporary etcd. */
   private Etcd openEtcd(PrintWriter err) throws RecoverException {
-    OkHttpClient http;
-    try {
-      http = EtcdHttpClients.create(caFile, certFile, keyFile, timeout);
-    } catch (IOException e) {
-      throw new RecoverException(e.getMessage(), e);
-    }
     if (snapshot == null) {
       List<HttpUrl> urls = new ArrayList<>();
       for (String endpoint : endpoints) {
-        HttpUrl url = HttpUrl.parse(endpoint.strip());
-        if (url == null) {
-          throw new RecoverException(
-              "--etcd-endpoints: not an http:// or https:// URL: " + endpoint.strip());
-        }
-        urls.add(url);
+        urls.add(HttpUrl.get(endpoint.strip())); // checked in checkOptions
+      }
+      OkHttpClient http;
+      try {
+        http = EtcdHttpClients.create(caFile, certFile, keyFile, timeout);
+      } catch (IOException e) {
+        throw new RecoverException(e.getMessage(), e);
       }
       return new Etcd(new EtcdGateway(urls, http), http, null);
     }
@@ -362,7 +364,13 @@ final class RecoverCommand implements Callable<Integer> {
             + " and serving it with a temporary etcd on loopback");
     err.flush();
     SnapshotEtcd temporary = SnapshotEtcd.start(snapshot, skipHashCheck, binaries, parent, timeout);
-    return new Etcd(new EtcdGateway(List.of(temporary.url()), http), http, temporary);
+    try {
+      OkHttpClient http = EtcdHttpClients.create(null, null, null, timeout);
+      return new Etcd(new EtcdGateway(List.of(temporary.url()), http), http, temporary);
+    } catch (IOException | RuntimeException e) {
+      temporary.close();
+      throw new RecoverException(String.valueOf(e.getMessage()), e);
+    }
   }
 
   private Decrypter decrypter(KmaasSettings kmaas, UnixEndpoint plugin) {

@@ -297,6 +297,11 @@ class RecoverCommandIT {
         .isEqualTo(2);
     assertThat(both.err.toString()).contains("give either --etcd-endpoints");
 
+    Cli url = new Cli();
+    assertThat(url.command("recover", "--etcd-endpoints", "127.0.0.1:2379", "db")).isEqualTo(2);
+    assertThat(url.err.toString())
+        .contains("--etcd-endpoints: not an http:// or https:// URL: 127.0.0.1:2379");
+
     Cli tenant = new Cli();
     assertThat(
             tenant.command(
