@@ -93,11 +93,12 @@ public final class Daemon implements AutoCloseable {
     KmaasDescription d = kmaas.describe();
     PluginState.Snapshot s = state.current();
     LOG.info(
-        "KMS v2 plugin {} serving on {}; KMaaS {} {} tenant {}; key_id {}; healthz {}; http {}",
+        "KMS v2 plugin {} serving on {}; KMaaS {} {}{} tenant {}; key_id {}; healthz {}; http {}",
         version(),
         config.endpoint(),
         d.mode(),
         d.url() == null ? "(in-process)" : d.url(),
+        d.protocol() == null ? "" : " (" + d.protocol() + ")",
         d.tenant(),
         s.keyId().isEmpty() ? "(unknown until KMaaS answers)" : s.keyId(),
         s.healthz(),

@@ -23,6 +23,7 @@ public final class DaemonConfigRenderer {
   static final String BIND = "bind";
   static final String KMAAS_URL = "kmaas-url";
   static final String KMAAS_TENANT = "kmaas-tenant";
+  static final String KMAAS_PROTOCOL = "kmaas-protocol";
   static final String KMAAS_API_KEY_FILE = "kmaas-api-key-file";
   static final String KMAAS_TOKEN_FILE = "kmaas-token-file";
   static final String KMAAS_CA_FILE = "kmaas-ca-file";
@@ -49,6 +50,12 @@ public final class DaemonConfigRenderer {
     settings.put(BIND, "unix://" + SpecDefaults.socketPath(plugin));
     settings.put(KMAAS_URL, SpecDefaults.kmaas(plugin).getUrl());
     settings.put(KMAAS_TENANT, SpecDefaults.kmaas(plugin).getTenantId());
+    String protocol = SpecDefaults.protocol(plugin);
+    if (!SpecDefaults.PROTOCOL_CRYPTO_API.equals(protocol)) {
+      // only when not the daemon's default: the config hash, and so the pods, of every existing
+      // KmsPlugin stay as they are when the operator is upgraded
+      settings.put(KMAAS_PROTOCOL, protocol);
+    }
     settings.put(KEY_ID, SpecDefaults.keyId(plugin));
     settings.put(CHECK_INTERVAL, SpecDefaults.healthCheckInterval(plugin));
     settings.put(LOG_LEVEL, SpecDefaults.logLevel(plugin));

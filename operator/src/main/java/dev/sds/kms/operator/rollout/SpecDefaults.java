@@ -42,6 +42,9 @@ public final class SpecDefaults {
   public static final String LOG_LEVEL = "info";
   public static final int HTTP_PORT = 8083;
 
+  public static final String PROTOCOL_CRYPTO_API = "crypto-api";
+  public static final String PROTOCOL_KACLS = "kacls";
+
   public static final String CREDENTIALS_API_KEY = "ApiKey";
   public static final String CREDENTIALS_TOKEN = "Token";
   public static final String API_KEY_KEY = "api-key";
@@ -161,6 +164,11 @@ public final class SpecDefaults {
   /** Default false. */
   public static boolean paused(KmsPlugin plugin) {
     return Boolean.TRUE.equals(spec(plugin).getPaused());
+  }
+
+  /** The KMaaS wire protocol: {@code crypto-api} (default) or {@code kacls}. */
+  public static String protocol(KmsPlugin plugin) {
+    return orDefault(kmaas(plugin).getProtocol(), PROTOCOL_CRYPTO_API);
   }
 
   /** {@code ApiKey} (default) or {@code Token}; {@code null} when no credentials are referenced. */

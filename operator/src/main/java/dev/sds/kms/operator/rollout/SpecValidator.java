@@ -51,6 +51,8 @@ public final class SpecValidator {
   private static final Set<String> LOG_LEVELS = Set.of("error", "warn", "info", "debug", "trace");
   private static final Set<String> CREDENTIAL_TYPES =
       Set.of(SpecDefaults.CREDENTIALS_API_KEY, SpecDefaults.CREDENTIALS_TOKEN);
+  private static final Set<String> PROTOCOLS =
+      Set.of(SpecDefaults.PROTOCOL_CRYPTO_API, SpecDefaults.PROTOCOL_KACLS);
 
   /** Container paths a socket directory must neither be, contain, nor lie inside. */
   private static final List<String> RESERVED_DIRS =
@@ -82,6 +84,7 @@ public final class SpecValidator {
     image(spec.getImage(), problems);
     providerName(spec.getProviderName(), problems);
     kmaas(spec.getKmaas(), problems);
+    protocol(plugin, problems);
     if (spec.getKeyId() != null && !NAME_64.matcher(spec.getKeyId()).matches()) {
       problems.add(problem("spec.keyId must be 1 to 64 letters, digits, '.', '_' or '-'"));
     }
@@ -149,6 +152,23 @@ public final class SpecValidator {
     credentials(kmaas.getCredentials(), problems);
     caBundle(kmaas.getCaBundle(), problems);
     clientCertificate(kmaas.getClientCertificate(), problems);
+  }
+
+  /** A known protocol; {@code kacls} sends a JWT with every call, so it needs a Token. */
+  private static void protocol(KmsPlugin plugin, List<SpecProblem> problems) {
+    if (plugin.getSpec().getKmaas() == null) {
+      return;
+    }
+    String protocol = SpecDefaults.protocol(plugin);
+    if (!PROTOCOLS.contains(protocol)) {
+      problems.add(problem("spec.kmaas.protocol must be crypto-api or kacls"));
+    } else if (protocol.equals(SpecDefaults.PROTOCOL_KACLS)
+        && !SpecDefaults.CREDENTIALS_TOKEN.equals(SpecDefaults.credentialsType(plugin))) {
+      problems.add(
+          problem(
+              "spec.kmaas.protocol kacls needs spec.kmaas.credentials with type Token (KACLS"
+                  + " authenticates every call with a JWT)"));
+    }
   }
 
   private static void credentials(CredentialsRef credentials, List<SpecProblem> problems) {

@@ -100,6 +100,7 @@ class CrdSchemaTest {
     assertThat(at("socket.hostDirectory").getDefault().asText()).isEqualTo("/var/run/kmsplugin");
     assertThat(at("socket.fileName").getDefault().asText()).isEqualTo("kms.sock");
     assertThat(at("kmaas.credentials.type").getDefault().asText()).isEqualTo("ApiKey");
+    assertThat(at("kmaas.protocol").getDefault().asText()).isEqualTo("crypto-api");
     assertThat(at("kmaas.caBundle.key").getDefault().asText()).isEqualTo("ca.crt");
   }
 
@@ -146,6 +147,10 @@ class CrdSchemaTest {
     assertThat(accepts("socket.hostDirectory", "relative/dir")).isFalse();
     assertThat(accepts("kmaas.credentials.type", "Token")).isTrue();
     assertThat(accepts("kmaas.credentials.type", "Password")).isFalse();
+    assertThat(accepts("kmaas.protocol", "crypto-api")).isTrue();
+    assertThat(accepts("kmaas.protocol", "kacls")).isTrue();
+    assertThat(accepts("kmaas.protocol", "KACLS")).isFalse();
+    assertThat(accepts("kmaas.protocol", "kacls2")).isFalse();
   }
 
   @Test
@@ -159,6 +164,9 @@ class CrdSchemaTest {
             tuple(
                 "has(self.configMapName) != has(self.secretName)",
                 "set exactly one of configMapName and secretName"));
+    assertThat(rules("kmaas"))
+        .extracting(ValidationRule::getMessage)
+        .containsExactly("protocol kacls needs credentials of type Token (a JWT)");
   }
 
   static List<ValidationRule> rules(String dottedPath) {

@@ -26,6 +26,7 @@ class DaemonConfigRendererTest {
           "socket-group",
           "kmaas-url",
           "kmaas-tenant",
+          "kmaas-protocol",
           "kmaas-api-key-file",
           "kmaas-token-file",
           "kmaas-ca-file",
@@ -93,6 +94,27 @@ class DaemonConfigRendererTest {
   }
 
   @Test
+  void theKaclsProtocolIsRenderedWithTheTokenFile() {
+    KmsPlugin plugin = TestPlugins.full();
+    plugin.getSpec().getKmaas().withProtocol("kacls").getCredentials().setType("Token");
+
+    assertThat(DaemonConfigRenderer.settings(plugin))
+        .containsEntry("kmaas-protocol", "kacls")
+        .containsEntry("kmaas-token-file", "/etc/sds-kms-plugin/credentials/token")
+        .doesNotContainKey("kmaas-api-key-file");
+  }
+
+  @Test
+  void theDefaultProtocolIsNotRenderedSoExistingConfigHashesStay() {
+    KmsPlugin explicit = TestPlugins.full();
+    explicit.getSpec().getKmaas().setProtocol("crypto-api");
+
+    assertThat(DaemonConfigRenderer.render(explicit))
+        .isEqualTo(DaemonConfigRenderer.render(TestPlugins.full()))
+        .doesNotContain("kmaas-protocol");
+  }
+
+  @Test
   void anExplicitCredentialsKeyIsTheFileName() {
     KmsPlugin plugin = TestPlugins.minimal();
     plugin
@@ -121,6 +143,9 @@ class DaemonConfigRendererTest {
     assertThat(DaemonConfigRenderer.settings(TestPlugins.full()).keySet())
         .isSubsetOf(DAEMON_YAML_KEYS);
     assertThat(DaemonConfigRenderer.settings(token).keySet()).isSubsetOf(DAEMON_YAML_KEYS);
+    KmsPlugin kacls = TestPlugins.full();
+    kacls.getSpec().getKmaas().withProtocol("kacls").getCredentials().withType("Token");
+    assertThat(DaemonConfigRenderer.settings(kacls).keySet()).isSubsetOf(DAEMON_YAML_KEYS);
   }
 
   @ParameterizedTest(name = "keyId {0}")

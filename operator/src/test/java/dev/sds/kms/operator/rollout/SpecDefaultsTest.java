@@ -50,6 +50,15 @@ class SpecDefaultsTest {
     assertThat(SpecDefaults.credentialsType(plugin)).isNull();
     assertThat(SpecDefaults.credentialsKey(plugin)).isNull();
     assertThat(SpecDefaults.caBundleKey(plugin)).isNull();
+    assertThat(SpecDefaults.protocol(plugin)).isEqualTo("crypto-api");
+  }
+
+  @Test
+  void aGivenProtocolWins() {
+    KmsPlugin plugin = TestPlugins.minimal();
+    plugin.getSpec().getKmaas().setProtocol("kacls");
+
+    assertThat(SpecDefaults.protocol(plugin)).isEqualTo("kacls");
   }
 
   @Test

@@ -33,6 +33,14 @@ class SpecValidatorTest {
   }
 
   @Test
+  void kaclsWithATokenIsValid() {
+    KmsPlugin plugin = TestPlugins.full();
+    plugin.getSpec().getKmaas().withProtocol("kacls").getCredentials().setType("Token");
+
+    assertThat(SpecValidator.validate(plugin)).isEmpty();
+  }
+
+  @Test
   void aMissingSpecIsOneProblem() {
     KmsPlugin plugin = TestPlugins.minimal();
     plugin.setSpec(null);
@@ -92,6 +100,18 @@ class SpecValidatorTest {
             "credentials Secret name in capitals",
             s -> s.getKmaas().setCredentials(new CredentialsRef().withSecretName("Creds")),
             "spec.kmaas.credentials.secretName must be a valid Secret name"),
+        bad(
+            "unknown protocol",
+            s -> s.getKmaas().setProtocol("soap"),
+            "spec.kmaas.protocol must be crypto-api or kacls"),
+        bad(
+            "kacls with an API key",
+            s -> s.getKmaas().setProtocol("kacls"),
+            "spec.kmaas.protocol kacls needs spec.kmaas.credentials with type Token"),
+        bad(
+            "kacls without credentials",
+            s -> s.getKmaas().withProtocol("kacls").setCredentials(null),
+            "spec.kmaas.protocol kacls needs spec.kmaas.credentials with type Token"),
         bad(
             "credentials type Basic",
             s ->

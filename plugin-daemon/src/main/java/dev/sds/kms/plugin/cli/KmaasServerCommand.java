@@ -27,7 +27,12 @@ import picocli.CommandLine.Spec;
           + " e2e and demos. It is a test double with real TLS, not a key store for production.",
       "On first start it creates in the state directory: kek-state.json (KEKs), tls.crt/tls.key"
           + " (self-signed, unless --tls-cert-file is given), api-key and admin-key"
-          + " (name:secret, use them with HTTP Basic). Runs until SIGTERM."
+          + " (name:secret, use them with HTTP Basic), kacls-jwt-key and kacls-token (a JWT"
+          + " for KACLS, renewed a day before it expires). Runs until SIGTERM.",
+      "It serves both protocols of the daemon's --kmaas-protocol at once: crypto-api under"
+          + " https://<listen>/api/v1/<tenant>/crypto/ (API key or --token-file tokens) and"
+          + " KACLS (privilegedwrap, privilegedunwrap, status) with the base URL"
+          + " https://<listen>/api/v1/<tenant>/kacls (the kacls-token JWT in the body)."
     })
 public final class KmaasServerCommand implements Callable<Integer> {
 
@@ -140,7 +145,11 @@ public final class KmaasServerCommand implements Callable<Integer> {
             + "); CA certificate: "
             + s.certificateFile()
             + "; API key file: "
-            + s.apiKeyFile());
+            + s.apiKeyFile()
+            + "; KACLS: "
+            + s.kaclsUrl(options.tenants().get(0))
+            + " with token file "
+            + s.kaclsTokenFile());
     out.flush();
     try {
       stopped.await();

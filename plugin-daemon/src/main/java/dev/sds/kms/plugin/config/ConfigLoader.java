@@ -14,6 +14,7 @@ import static dev.sds.kms.plugin.config.Setting.KMAAS_CA_FILE;
 import static dev.sds.kms.plugin.config.Setting.KMAAS_CLIENT_CERT_FILE;
 import static dev.sds.kms.plugin.config.Setting.KMAAS_CLIENT_KEY_FILE;
 import static dev.sds.kms.plugin.config.Setting.KMAAS_INSECURE_SKIP_VERIFY;
+import static dev.sds.kms.plugin.config.Setting.KMAAS_PROTOCOL;
 import static dev.sds.kms.plugin.config.Setting.KMAAS_TENANT;
 import static dev.sds.kms.plugin.config.Setting.KMAAS_TIMEOUT;
 import static dev.sds.kms.plugin.config.Setting.KMAAS_TOKEN_FILE;
@@ -25,6 +26,7 @@ import static dev.sds.kms.plugin.config.Setting.SOCKET_GROUP;
 import static dev.sds.kms.plugin.config.Setting.STATE_FILE;
 
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
+import dev.sds.kms.plugin.kmaas.KmaasProtocol;
 import dev.sds.kms.plugin.kmaas.KmaasSettings;
 import dev.sds.kms.plugin.server.UnixEndpoint;
 import java.net.InetSocketAddress;
@@ -67,6 +69,7 @@ public final class ConfigLoader {
   /** Settings that only make sense with a remote KMaaS. */
   private static final List<Setting> REMOTE_ONLY =
       List.of(
+          KMAAS_PROTOCOL,
           KMAAS_API_KEY_FILE,
           KMAAS_API_KEY,
           KMAAS_TOKEN_FILE,
@@ -240,7 +243,11 @@ public final class ConfigLoader {
       tenant = EMBEDDED_TENANT;
     }
 
+    KmaasProtocol protocol = values.required(KMAAS_PROTOCOL, ValueParsers::protocol);
     KmaasCredentials credentials = credentials(values);
+    if (protocol == KmaasProtocol.KACLS) {
+      requireKaclsCredentials(values, credentials);
+    }
     Path caFile = values.optional(KMAAS_CA_FILE, ValueParsers::readableFile);
     Path clientCert = values.optional(KMAAS_CLIENT_CERT_FILE, ValueParsers::readableFile);
     Path clientKey = values.optional(KMAAS_CLIENT_KEY_FILE, ValueParsers::readableFile);
@@ -264,7 +271,32 @@ public final class ConfigLoader {
         clientKey,
         insecureSkipVerify,
         credentials,
-        callTimeout);
+        callTimeout,
+        protocol);
+  }
+
+  /** KACLS sends a JWT in every request body and knows no API keys. */
+  private static void requireKaclsCredentials(SettingValues values, KmaasCredentials credentials)
+      throws ConfigException {
+    for (Setting apiKey : List.of(KMAAS_API_KEY_FILE, KMAAS_API_KEY)) {
+      if (values.isSet(apiKey)) {
+        throw new ConfigException(
+            apiKey,
+            apiKey.label()
+                + ": KACLS ("
+                + KMAAS_PROTOCOL.label()
+                + " kacls) takes no API key; give its JWT with "
+                + KMAAS_TOKEN_FILE.label());
+      }
+    }
+    if (!(credentials instanceof KmaasCredentials.TokenFile)) {
+      throw new ConfigException(
+          KMAAS_TOKEN_FILE,
+          KMAAS_TOKEN_FILE.label()
+              + ": is required with "
+              + KMAAS_PROTOCOL.label()
+              + " kacls (KACLS authenticates every call with a JWT in the request body)");
+    }
   }
 
   private static ConfigException onlyRemote(Setting setting) {

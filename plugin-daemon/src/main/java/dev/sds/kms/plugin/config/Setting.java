@@ -42,6 +42,16 @@ public enum Setting {
       "embedded KMaaS",
       "Base URL of SDS KMaaS, https:// only (e.g. https://kmaas.example:3000)."
           + " Unset: the embedded KMaaS, for development and demos only."),
+  KMAAS_PROTOCOL(
+      "--kmaas-protocol",
+      "KMAAS_PROTOCOL",
+      Kind.VALUE,
+      "crypto-api",
+      null,
+      "Wire protocol of the remote KMaaS: crypto-api (SDS KMaaS's crypto/encrypt and"
+          + " crypto/decrypt under /api/v1/<tenant>) or kacls (the Google Workspace CSE key service"
+          + " API: --kmaas-url is the KACLS base URL; needs --kmaas-token-file; key_id follows"
+          + " the KACLS /status version, see docs/kmaas.md)."),
   KMAAS_TENANT(
       "--kmaas-tenant",
       "KMAAS_TENANT_ID",
@@ -70,7 +80,8 @@ public enum Setting {
       null,
       "none",
       "File holding a bearer token (JWT) for KMaaS; re-read when it changes. Not together with"
-          + " an API key."),
+          + " an API key. Sent as a bearer header (crypto-api) or as the request's"
+          + " authentication (kacls)."),
   KMAAS_CA_FILE(
       "--kmaas-ca-file",
       "KMAAS_CA_FILE",
@@ -261,6 +272,7 @@ public enum Setting {
       case BIND -> "<unix-endpoint>";
       case SOCKET_GROUP -> "<group>";
       case KMAAS_URL -> "<https-url>";
+      case KMAAS_PROTOCOL -> "<crypto-api|kacls>";
       case KMAAS_TENANT -> "<tenant>";
       case KMAAS_API_KEY -> "<key-name>:<key-secret>";
       case KMAAS_INSECURE_SKIP_VERIFY -> "<true|false>";

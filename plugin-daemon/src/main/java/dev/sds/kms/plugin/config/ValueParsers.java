@@ -2,6 +2,7 @@ package dev.sds.kms.plugin.config;
 
 import dev.sds.kms.plugin.envelope.KeyIdScheme;
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
+import dev.sds.kms.plugin.kmaas.KmaasProtocol;
 import dev.sds.kms.plugin.server.UnixEndpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -56,6 +57,11 @@ final class ValueParsers {
       }
       return d;
     };
+  }
+
+  static KmaasProtocol protocol(String raw) {
+    return KmaasProtocol.byName(raw)
+        .orElseThrow(() -> new IllegalArgumentException("is not one of crypto-api, kacls"));
   }
 
   static boolean bool(String raw) {

@@ -19,10 +19,13 @@ public record StatusDocument(
     String endpoint,
     Kmaas kmaas) {
 
-  /** The KMaaS part: mode {@code embedded} or {@code remote}, its URL and tenant. */
-  public record Kmaas(String mode, String url, String tenant) {
+  /**
+   * The KMaaS part: mode {@code embedded} or {@code remote}, its URL and tenant, and the wire
+   * protocol ({@code crypto-api} or {@code kacls}; {@code null} when embedded).
+   */
+  public record Kmaas(String mode, String url, String tenant, String protocol) {
     static Kmaas of(KmaasDescription d) {
-      return new Kmaas(d.mode(), d.url(), d.tenant());
+      return new Kmaas(d.mode(), d.url(), d.tenant(), d.protocol());
     }
   }
 

@@ -4,8 +4,9 @@ import io.grpc.Deadline;
 
 /**
  * The remote key service as the daemon sees it: wrap a DEK under the tenant's active KEK, unwrap it
- * again under the KEK that wrapped it. Implementations: {@code HttpKmaasClient} (SDS KMaaS over
- * HTTPS) and {@code EmbeddedKmaasClient} (in-process, development default).
+ * again under the KEK that wrapped it. Implementations: {@code HttpKmaasClient} (a KMaaS over
+ * HTTPS, speaking SDS KMaaS's crypto-api or the KACLS API) and {@code EmbeddedKmaasClient}
+ * (in-process, development default).
  *
  * <p>Every method either returns or throws {@link KmaasException} with a {@link KmaasFailure}; no
  * implementation lets another exception type escape, and no message carries key material or a KMaaS

@@ -52,7 +52,11 @@ class KmaasServerCommandTest {
                   + " (tenants: acme, beta); CA certificate: "
                   + server.certificateFile()
                   + "; API key file: "
-                  + server.apiKeyFile());
+                  + server.apiKeyFile()
+                  + "; KACLS: "
+                  + server.url()
+                  + "/api/v1/acme/kacls with token file "
+                  + server.kaclsTokenFile());
       assertThat(server.options().tokens()).containsExactly("tok-1");
       try (KmaasAdminClient admin =
           new KmaasAdminClient(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
+import dev.sds.kms.plugin.kmaas.KmaasProtocol;
 import dev.sds.kms.plugin.server.UnixEndpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -151,6 +152,28 @@ class ConfigLoaderTest {
                 "KMAAS_TOKEN_FILE",
                 tokenFile.toString()));
     assertThat(config.kmaas().credentials()).isEqualTo(new KmaasCredentials.TokenFile(tokenFile));
+  }
+
+  @Test
+  void protocolIsCryptoApiUnlessKaclsIsChosen() throws ConfigException {
+    Map<String, String> env = Map.of("KMAAS_URL", URL, "KMAAS_TENANT_ID", "acme");
+    assertThat(load(Map.of(), env).kmaas().protocol()).isEqualTo(KmaasProtocol.CRYPTO_API);
+    assertThat(load(Map.of(), Map.of()).kmaas().protocol()).isEqualTo(KmaasProtocol.CRYPTO_API);
+
+    DaemonConfig kacls =
+        load(
+            Map.of("--kmaas-protocol", "KACLS"),
+            Map.of(
+                "KMAAS_URL",
+                URL + "/kacls",
+                "KMAAS_TENANT_ID",
+                "acme",
+                "KMAAS_TOKEN_FILE",
+                tokenFile.toString()));
+
+    assertThat(kacls.kmaas().protocol()).isEqualTo(KmaasProtocol.KACLS);
+    assertThat(kacls.kmaas().credentials()).isEqualTo(new KmaasCredentials.TokenFile(tokenFile));
+    assertThat(kacls.kmaas().url()).isEqualTo(URI.create(URL + "/kacls"));
   }
 
   @ParameterizedTest
@@ -450,6 +473,55 @@ class ConfigLoaderTest {
             "\"maybe\" is not a boolean",
             "KMAAS_INSECURE_SKIP_VERIFY",
             "maybe",
+            "URL",
+            URL,
+            "TENANT",
+            "a"),
+        bad(
+            Setting.KMAAS_PROTOCOL,
+            "\"soap\" is not one of crypto-api, kacls",
+            "KMAAS_PROTOCOL",
+            "soap",
+            "URL",
+            URL,
+            "TENANT",
+            "a"),
+        bad(
+            Setting.KMAAS_PROTOCOL,
+            "only applies to a remote KMaaS",
+            "KMAAS_PROTOCOL",
+            "kacls",
+            "KMAAS_TOKEN_FILE",
+            "${tmp}/token.jwt"),
+        bad(
+            Setting.KMAAS_TOKEN_FILE,
+            "is required with --kmaas-protocol (KMAAS_PROTOCOL) kacls (KACLS authenticates every"
+                + " call with a JWT in the request body)",
+            "KMAAS_PROTOCOL",
+            "kacls",
+            "URL",
+            URL,
+            "TENANT",
+            "a"),
+        bad(
+            Setting.KMAAS_API_KEY_FILE,
+            "--kmaas-api-key-file (KMAAS_API_KEY_FILE): KACLS (--kmaas-protocol (KMAAS_PROTOCOL)"
+                + " kacls) takes no API key; give its JWT with --kmaas-token-file",
+            "KMAAS_PROTOCOL",
+            "kacls",
+            "KMAAS_API_KEY_FILE",
+            "${tmp}/api-key",
+            "URL",
+            URL,
+            "TENANT",
+            "a"),
+        bad(
+            Setting.KMAAS_API_KEY,
+            "takes no API key",
+            "KMAAS_PROTOCOL",
+            "kacls",
+            "KMAAS_API_KEY",
+            "plugin:" + SECRET,
             "URL",
             URL,
             "TENANT",

@@ -2,16 +2,23 @@ package dev.sds.kms.operator.crd.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
-/** Where SDS KMaaS is and how a daemon authenticates to it. */
+/** Where SDS KMaaS is, which protocol it speaks and how a daemon authenticates to it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "!has(self.protocol) || self.protocol != 'kacls' || (has(self.credentials)"
+            + " && has(self.credentials.type) && self.credentials.type == 'Token')",
+    message = "protocol kacls needs credentials of type Token (a JWT)")
 public class KmaasSpec {
 
-  @JsonPropertyDescription("Base URL of SDS KMaaS (KMAAS_URL), https only.")
+  @JsonPropertyDescription(
+      "Base URL of SDS KMaaS (KMAAS_URL), https only; with protocol kacls the KACLS base URL.")
   @Required
   @Pattern("^https://[^\\s/?#@]+(/[^\\s?#@]*)?$")
   private String url;
@@ -21,6 +28,13 @@ public class KmaasSpec {
   @Pattern("^[A-Za-z0-9._-]{1,64}$")
   @ValidationRule(value = "self != '.' && self != '..'", message = "tenantId must not be . or ..")
   private String tenantId;
+
+  @JsonPropertyDescription(
+      "Wire protocol (KMAAS_PROTOCOL): crypto-api (SDS KMaaS's crypto-api) or kacls (the Google"
+          + " Workspace client-side encryption key service API; needs credentials of type Token).")
+  @Default("crypto-api")
+  @Pattern("^(crypto-api|kacls)$")
+  private String protocol;
 
   @JsonPropertyDescription(
       "Secret holding the API key or bearer token. Omit when KMaaS authenticates by client certificate only.")
@@ -55,6 +69,19 @@ public class KmaasSpec {
 
   public KmaasSpec withTenantId(String tenantId) {
     this.tenantId = tenantId;
+    return this;
+  }
+
+  public String getProtocol() {
+    return protocol;
+  }
+
+  public void setProtocol(String protocol) {
+    this.protocol = protocol;
+  }
+
+  public KmaasSpec withProtocol(String protocol) {
+    this.protocol = protocol;
     return this;
   }
 
@@ -107,6 +134,7 @@ public class KmaasSpec {
     }
     return Objects.equals(url, other.url)
         && Objects.equals(tenantId, other.tenantId)
+        && Objects.equals(protocol, other.protocol)
         && Objects.equals(credentials, other.credentials)
         && Objects.equals(caBundle, other.caBundle)
         && Objects.equals(clientCertificate, other.clientCertificate);
@@ -114,6 +142,6 @@ public class KmaasSpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(url, tenantId, credentials, caBundle, clientCertificate);
+    return Objects.hash(url, tenantId, protocol, credentials, caBundle, clientCertificate);
   }
 }

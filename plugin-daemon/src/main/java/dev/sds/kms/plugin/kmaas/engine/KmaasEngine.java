@@ -18,7 +18,10 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Ciphertext: {@code nonce(12) || AES-GCM ciphertext || tag(16)}, with the additional
  * authenticated data {@code "<tenant>/<kekId>"} (UTF-8), so a ciphertext does not decrypt under
- * another tenant or with another KEK id.
+ * another tenant or with another KEK id. A caller may bind a ciphertext to a further context (the
+ * KACLS {@code resource_name}): the AAD is then {@code "<tenant>/<kekId>" NUL <context>}, which no
+ * context-free ciphertext has (tenants and KEK ids hold no NUL), so the two never decrypt as each
+ * other.
  *
  * <p>Thread-safe. Exception messages never contain key bytes or plaintext.
  */
@@ -54,6 +57,15 @@ public final class KmaasEngine {
 
   /** Encrypts {@code plaintext} (1 to 4096 bytes) under the tenant's active KEK. */
   public EngineResult.Wrapped encrypt(String tenant, byte[] plaintext) throws EngineException {
+    return encrypt(tenant, plaintext, null);
+  }
+
+  /**
+   * Encrypts {@code plaintext} (1 to 4096 bytes) under the tenant's active KEK, bound to {@code
+   * context} ({@code null}: none): it decrypts only with the same context.
+   */
+  public EngineResult.Wrapped encrypt(String tenant, byte[] plaintext, byte[] context)
+      throws EngineException {
     if (plaintext == null || plaintext.length == 0 || plaintext.length > MAX_PLAINTEXT_BYTES) {
       throw new EngineException(
           Kind.BAD_INPUT, "plaintext must be 1 to " + MAX_PLAINTEXT_BYTES + " bytes");
@@ -69,7 +81,7 @@ public final class KmaasEngine {
           Cipher.ENCRYPT_MODE,
           new SecretKeySpec(kek.key(), "AES"),
           new GCMParameterSpec(TAG_BYTES * 8, nonce));
-      cipher.updateAAD(aad(tenant, kek.id()));
+      cipher.updateAAD(aad(tenant, kek.id(), context));
       int n = cipher.doFinal(plaintext, 0, plaintext.length, out, NONCE_BYTES);
       if (n != plaintext.length + TAG_BYTES) {
         throw new IllegalStateException("unexpected AES-GCM output length");
@@ -82,6 +94,15 @@ public final class KmaasEngine {
 
   /** Decrypts what {@link #encrypt} returned for this tenant under KEK {@code kekId}. */
   public byte[] decrypt(String tenant, byte[] ciphertext, String kekId) throws EngineException {
+    return decrypt(tenant, ciphertext, kekId, null);
+  }
+
+  /**
+   * Decrypts what {@link #encrypt(String, byte[], byte[])} returned for this tenant under KEK
+   * {@code kekId} and {@code context}; another context fails like a tampered ciphertext.
+   */
+  public byte[] decrypt(String tenant, byte[] ciphertext, String kekId, byte[] context)
+      throws EngineException {
     KekStore.requireValidTenant(tenant);
     if (!KeyIdScheme.isValidKekId(kekId)) {
       throw new EngineException(Kind.UNKNOWN_KEK, "KEK id is missing or not a valid id");
@@ -106,7 +127,7 @@ public final class KmaasEngine {
           Cipher.DECRYPT_MODE,
           new SecretKeySpec(kek.key(), "AES"),
           new GCMParameterSpec(TAG_BYTES * 8, ciphertext, 0, NONCE_BYTES));
-      cipher.updateAAD(aad(tenant, kek.id()));
+      cipher.updateAAD(aad(tenant, kek.id(), context));
       return cipher.doFinal(ciphertext, NONCE_BYTES, ciphertext.length - NONCE_BYTES);
     } catch (AEADBadTagException e) {
       throw new EngineException(
@@ -131,8 +152,15 @@ public final class KmaasEngine {
     return store.active(tenant).info(true);
   }
 
-  private static byte[] aad(String tenant, String kekId) {
-    return (tenant + "/" + kekId).getBytes(StandardCharsets.UTF_8);
+  private static byte[] aad(String tenant, String kekId, byte[] context) {
+    byte[] base = (tenant + "/" + kekId).getBytes(StandardCharsets.UTF_8);
+    if (context == null) {
+      return base;
+    }
+    byte[] aad = new byte[base.length + 1 + context.length];
+    System.arraycopy(base, 0, aad, 0, base.length);
+    System.arraycopy(context, 0, aad, base.length + 1, context.length);
+    return aad;
   }
 
   @Override

@@ -1,20 +1,13 @@
 package dev.sds.kms.plugin.kmaas.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sds.kms.plugin.kmaas.KmaasException;
-import dev.sds.kms.plugin.kmaas.KmaasFailure;
 import dev.sds.kms.plugin.kmaas.WrapResult;
-import java.io.IOException;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.OptionalInt;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 
 /**
  * The one place that knows the JSON shape of KMaaS's crypto-api (DESIGN.md §2 "KMaaS"), so that a
@@ -28,15 +21,13 @@ import okhttp3.RequestBody;
  *   <li>errors: non-2xx {@code {"errors":[{"code":<int>,"message":"<text>"}]}}
  * </ul>
  *
- * <p>Parse failures raise {@link KmaasFailure#PROTOCOL} with a message that names the endpoint and
- * the field, never the body.
+ * <p>Parse failures raise {@link dev.sds.kms.plugin.kmaas.KmaasFailure#PROTOCOL} with a message
+ * that names the endpoint and the field, never the body.
  */
-public final class CryptoApiAdapter {
-  private static final MediaType JSON = MediaType.get("application/json");
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
+public final class CryptoApiAdapter implements ProtocolAdapter {
   private final HttpUrl encryptUrl;
   private final HttpUrl decryptUrl;
+  private final Authorization authorization;
 
   /**
    * @param baseUrl KMaaS base URL, possibly with a path prefix; userinfo, query and fragment are
@@ -44,10 +35,41 @@ public final class CryptoApiAdapter {
    * @param tenant tenant id, path-segment encoded
    */
   public CryptoApiAdapter(HttpUrl baseUrl, String tenant) {
+    this(baseUrl, tenant, Authorization.of(null));
+  }
+
+  /**
+   * @param authorization the {@code Authorization} header of every request (API key, bearer token
+   *     or none)
+   */
+  public CryptoApiAdapter(HttpUrl baseUrl, String tenant, Authorization authorization) {
     Objects.requireNonNull(baseUrl, "baseUrl");
     Objects.requireNonNull(tenant, "tenant");
     this.encryptUrl = endpoint(baseUrl, tenant, "encrypt");
     this.decryptUrl = endpoint(baseUrl, tenant, "decrypt");
+    this.authorization = Objects.requireNonNull(authorization, "authorization");
+  }
+
+  @Override
+  public WrapResult wrap(byte[] plaintext, KmaasExchange exchange) throws KmaasException {
+    return exchange.call(() -> authorize(encryptRequest(plaintext)), this::parseEncryptResponse);
+  }
+
+  @Override
+  public byte[] unwrap(byte[] ciphertext, String kekId, KmaasExchange exchange)
+      throws KmaasException {
+    return exchange.call(
+        () -> authorize(decryptRequest(ciphertext, kekId)), this::parseDecryptResponse);
+  }
+
+  @Override
+  public OptionalInt errorCode(byte[] body) {
+    return parseErrorCode(body);
+  }
+
+  private Request authorize(Request request) throws KmaasException {
+    String header = authorization.headerValue();
+    return header == null ? request : request.newBuilder().header("Authorization", header).build();
   }
 
   private static HttpUrl endpoint(HttpUrl baseUrl, String tenant, String operation) {
@@ -75,46 +97,32 @@ public final class CryptoApiAdapter {
     return decryptUrl;
   }
 
-  /** The wrap request; the caller adds the Authorization header. */
+  /** The wrap request, without the Authorization header. */
   public Request encryptRequest(byte[] plaintext) {
-    ObjectNode body = MAPPER.createObjectNode();
-    body.put("plaintext", Base64.getEncoder().encodeToString(plaintext));
-    return post(encryptUrl, body);
+    ObjectNode body = JsonWire.object();
+    body.put("plaintext", JsonWire.base64(plaintext));
+    return JsonWire.post(encryptUrl, body);
   }
 
-  /** The unwrap request; the caller adds the Authorization header. */
+  /** The unwrap request, without the Authorization header. */
   public Request decryptRequest(byte[] ciphertext, String kekId) {
-    ObjectNode body = MAPPER.createObjectNode();
-    body.put("ciphertext", Base64.getEncoder().encodeToString(ciphertext));
+    ObjectNode body = JsonWire.object();
+    body.put("ciphertext", JsonWire.base64(ciphertext));
     body.put("kek_id", kekId);
-    return post(decryptUrl, body);
-  }
-
-  private static Request post(HttpUrl url, ObjectNode body) {
-    byte[] json;
-    try {
-      json = MAPPER.writeValueAsBytes(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise a JSON object node", e);
-    }
-    return new Request.Builder()
-        .url(url)
-        .header("Accept", "application/json")
-        .post(RequestBody.create(json, JSON))
-        .build();
+    return JsonWire.post(decryptUrl, body);
   }
 
   /** Parses a 2xx answer of {@code crypto/encrypt}. */
   public WrapResult parseEncryptResponse(byte[] body) throws KmaasException {
-    JsonNode root = parse(body, encryptUrl);
-    byte[] ciphertext = base64Field(root, "ciphertext", encryptUrl);
-    String kekId = textField(root, "kek_id", encryptUrl);
+    JsonNode root = JsonWire.object(body, encryptUrl);
+    byte[] ciphertext = JsonWire.base64Field(root, "ciphertext", encryptUrl);
+    String kekId = JsonWire.textField(root, "kek_id", encryptUrl);
     return new WrapResult(ciphertext, kekId);
   }
 
   /** Parses a 2xx answer of {@code crypto/decrypt}. */
   public byte[] parseDecryptResponse(byte[] body) throws KmaasException {
-    return base64Field(parse(body, decryptUrl), "plaintext", decryptUrl);
+    return JsonWire.base64Field(JsonWire.object(body, decryptUrl), "plaintext", decryptUrl);
   }
 
   /**
@@ -122,47 +130,10 @@ public final class CryptoApiAdapter {
    * The error message text is deliberately ignored: it may echo input.
    */
   public OptionalInt parseErrorCode(byte[] body) {
-    try {
-      JsonNode code = MAPPER.readTree(body).path("errors").path(0).path("code");
-      return code.canConvertToInt() && code.isIntegralNumber()
-          ? OptionalInt.of(code.intValue())
-          : OptionalInt.empty();
-    } catch (IOException | RuntimeException e) {
-      return OptionalInt.empty();
-    }
-  }
-
-  private static JsonNode parse(byte[] body, HttpUrl url) throws KmaasException {
-    JsonNode root;
-    try {
-      root = body == null || body.length == 0 ? null : MAPPER.readTree(body);
-    } catch (IOException e) {
-      root = null;
-    }
-    if (root == null || !root.isObject()) {
-      throw protocol("KMaaS answer from " + url + " is not a JSON object");
-    }
-    return root;
-  }
-
-  private static String textField(JsonNode root, String name, HttpUrl url) throws KmaasException {
-    JsonNode node = root.get(name);
-    if (node == null || !node.isTextual() || node.textValue().isEmpty()) {
-      throw protocol("KMaaS answer from " + url + " lacks a non-empty string \"" + name + "\"");
-    }
-    return node.textValue();
-  }
-
-  private static byte[] base64Field(JsonNode root, String name, HttpUrl url) throws KmaasException {
-    String text = textField(root, name, url);
-    try {
-      return Base64.getDecoder().decode(text);
-    } catch (IllegalArgumentException e) {
-      throw protocol("KMaaS answer from " + url + " has a \"" + name + "\" that is not base64");
-    }
-  }
-
-  private static KmaasException protocol(String message) {
-    return new KmaasException(KmaasFailure.PROTOCOL, message);
+    JsonNode root = JsonWire.tree(body);
+    JsonNode code = root == null ? null : root.path("errors").path(0).path("code");
+    return code != null && code.canConvertToInt() && code.isIntegralNumber()
+        ? OptionalInt.of(code.intValue())
+        : OptionalInt.empty();
   }
 }

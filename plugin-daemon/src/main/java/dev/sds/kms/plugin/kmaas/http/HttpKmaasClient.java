@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
@@ -33,7 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link KmaasClient} for SDS KMaaS's crypto-api over HTTPS.
+ * {@link KmaasClient} for a KMaaS over HTTPS: the shared transport, with the wire protocol ({@link
+ * KmaasSettings#protocol()}: SDS KMaaS's crypto-api or the KACLS API) plugged in as a {@link
+ * ProtocolAdapter}.
  *
  * <p>One {@link OkHttpClient} (connection pool, HTTP/2 and HTTP/1.1, no redirects, no retries of
  * its own) serves every call. Each wrap/unwrap retries failures that a retry can fix ({@link
@@ -64,8 +65,7 @@ public final class HttpKmaasClient implements KmaasClient {
   private static final Logger LOG = LoggerFactory.getLogger(HttpKmaasClient.class);
 
   private final OkHttpClient http;
-  private final CryptoApiAdapter api;
-  private final Authorization authorization;
+  private final ProtocolAdapter protocol;
   private final Duration callTimeout;
   private final KmaasDescription description;
 
@@ -80,9 +80,10 @@ public final class HttpKmaasClient implements KmaasClient {
       throw new IllegalArgumentException("the KMaaS tenant (KMAAS_TENANT_ID) must not be empty");
     }
     this.callTimeout = callTimeout(settings.callTimeout());
-    this.description = new KmaasDescription("remote", withoutUserInfo(url), settings.tenant());
-    this.api = new CryptoApiAdapter(HttpUrl.get(url), settings.tenant());
-    this.authorization = Authorization.of(settings.credentials());
+    this.description =
+        new KmaasDescription(
+            "remote", withoutUserInfo(url), settings.tenant(), settings.protocol().wireName());
+    this.protocol = ProtocolAdapter.of(settings, HttpUrl.get(url));
     this.http = httpClient(KmaasTls.from(settings), callTimeout);
   }
 
@@ -134,14 +135,16 @@ public final class HttpKmaasClient implements KmaasClient {
   @Override
   public WrapResult wrap(byte[] plaintext, Deadline deadline) throws KmaasException {
     Objects.requireNonNull(plaintext, "plaintext");
-    return call(deadline, () -> api.encryptRequest(plaintext), api::parseEncryptResponse);
+    Objects.requireNonNull(deadline, "deadline");
+    return protocol.wrap(plaintext, new Exchange(deadline));
   }
 
   @Override
   public byte[] unwrap(byte[] ciphertext, String kekId, Deadline deadline) throws KmaasException {
     Objects.requireNonNull(ciphertext, "ciphertext");
     Objects.requireNonNull(kekId, "kekId");
-    return call(deadline, () -> api.decryptRequest(ciphertext, kekId), api::parseDecryptResponse);
+    Objects.requireNonNull(deadline, "deadline");
+    return protocol.unwrap(ciphertext, kekId, new Exchange(deadline));
   }
 
   @Override
@@ -155,9 +158,23 @@ public final class HttpKmaasClient implements KmaasClient {
     http.connectionPool().evictAll();
   }
 
-  private <T> T call(Deadline deadline, Supplier<Request> request, BodyParser<T> parser)
+  /** The transport for one wrap or unwrap: its exchanges share the caller's deadline. */
+  private final class Exchange implements KmaasExchange {
+    private final Deadline deadline;
+
+    Exchange(Deadline deadline) {
+      this.deadline = deadline;
+    }
+
+    @Override
+    public <T> T call(RequestFactory request, BodyParser<T> parser) throws KmaasException {
+      return HttpKmaasClient.this.call(deadline, request, parser);
+    }
+  }
+
+  private <T> T call(
+      Deadline deadline, KmaasExchange.RequestFactory request, KmaasExchange.BodyParser<T> parser)
       throws KmaasException {
-    Objects.requireNonNull(deadline, "deadline");
     Attempts<T> attempts = new Attempts<>(deadline, request, parser);
     long remaining = deadline.timeRemaining(TimeUnit.NANOSECONDS);
     if (remaining <= 0) {
@@ -203,12 +220,15 @@ public final class HttpKmaasClient implements KmaasClient {
   /** The attempts of one wrap or unwrap call. */
   private final class Attempts<T> {
     private final Deadline deadline;
-    private final Supplier<Request> request;
-    private final BodyParser<T> parser;
+    private final KmaasExchange.RequestFactory request;
+    private final KmaasExchange.BodyParser<T> parser;
     private int count;
     private KmaasException last;
 
-    Attempts(Deadline deadline, Supplier<Request> request, BodyParser<T> parser) {
+    Attempts(
+        Deadline deadline,
+        KmaasExchange.RequestFactory request,
+        KmaasExchange.BodyParser<T> parser) {
       this.deadline = deadline;
       this.request = request;
       this.parser = parser;
@@ -219,7 +239,7 @@ public final class HttpKmaasClient implements KmaasClient {
       if (left <= 0) {
         throw AttemptFailure.fatal(deadlineExceeded());
       }
-      Request authorized = authorize(request.get());
+      Request authorized = request();
       count++;
       Call call = http.newCall(authorized);
       call.timeout().timeout(Math.min(callTimeout.toNanos(), left), TimeUnit.NANOSECONDS);
@@ -255,12 +275,9 @@ public final class HttpKmaasClient implements KmaasClient {
       }
     }
 
-    private Request authorize(Request request) {
+    private Request request() {
       try {
-        String header = authorization.headerValue();
-        return header == null
-            ? request
-            : request.newBuilder().header("Authorization", header).build();
+        return request.create();
       } catch (KmaasException e) {
         throw AttemptFailure.fatal(e);
       }
@@ -269,7 +286,7 @@ public final class HttpKmaasClient implements KmaasClient {
     private AttemptFailure statusFailure(Response response, byte[] body, HttpUrl url) {
       KmaasException failure =
           KmaasErrorClassifier.forStatus(
-              response.code(), body == null ? OptionalInt.empty() : api.parseErrorCode(body), url);
+              response.code(), body == null ? OptionalInt.empty() : protocol.errorCode(body), url);
       if (response.code() != 429) {
         return remember(failure, failure.failure().retryable());
       }
@@ -334,11 +351,6 @@ public final class HttpKmaasClient implements KmaasClient {
       return null;
     }
     return source.getBuffer().readByteArray();
-  }
-
-  @FunctionalInterface
-  private interface BodyParser<T> {
-    T parse(byte[] body) throws KmaasException;
   }
 
   /** One failed attempt, as Failsafe sees it; never leaves this class. */

@@ -1,6 +1,5 @@
 package dev.sds.kms.plugin.kmaas.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -30,6 +29,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,10 +72,16 @@ import org.slf4j.LoggerFactory;
  *       {"keks":[{"kek_id","created","active"}]}} (oldest first)
  * </ul>
  *
- * <p>Errors: {@code {"errors":[{"code":<status>,"message":"<text>"}]}} with 401 (missing or wrong
- * credentials), 403 (non-admin credential on an admin route), 404 (unknown route, tenant or KEK),
- * 400 (malformed JSON or base64, bad input, ciphertext authentication failure), 405, 413 (body over
- * 64 KiB), 500 (storage).
+ * <p>The same KEKs also answer the KACLS API (the Google Workspace client-side encryption key
+ * service API) under {@code /api/v1/{tenant}/kacls}: {@code GET status}, {@code POST
+ * privilegedwrap}, {@code POST privilegedunwrap} ({@link KaclsApi}), with errors {@code
+ * {"code":<status>,"message","details"}} and the JWT of {@link #kaclsTokenFile()} as {@code
+ * authentication}.
+ *
+ * <p>Crypto-api and admin errors: {@code {"errors":[{"code":<status>,"message":"<text>"}]}} with
+ * 401 (missing or wrong credentials), 403 (non-admin credential on an admin route), 404 (unknown
+ * route, tenant or KEK), 400 (malformed JSON or base64, bad input, ciphertext authentication
+ * failure), 405, 413 (body over 64 KiB), 500 (storage).
  *
  * <p>Authentication: HTTP Basic {@code base64(name:secret)} with the API key (crypto routes) or the
  * admin key (all routes), or {@code Bearer <token>} with one of the configured tokens (crypto
@@ -106,6 +112,18 @@ public final class StandaloneKmaasServer implements AutoCloseable {
   /** Name part of the generated admin key. */
   public static final String ADMIN_KEY_NAME = "kmaas-admin";
 
+  /** Key (0600) that signs the JWTs accepted as KACLS {@code authentication}. */
+  public static final String KACLS_SIGNING_KEY_FILE = "kacls-jwt-key";
+
+  /** A KACLS {@code authentication} JWT (0600) for the plugin, renewed a day before it expires. */
+  public static final String KACLS_TOKEN_FILE = "kacls-token";
+
+  /** How long a generated KACLS token is valid. */
+  static final Duration KACLS_TOKEN_VALIDITY = Duration.ofDays(365);
+
+  /** Subject ({@code email} claim) of the generated KACLS token. */
+  static final String KACLS_TOKEN_SUBJECT = "kms-plugin@kmaas.invalid";
+
   /** Largest request body accepted. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
 
@@ -115,7 +133,12 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       Pattern.compile(
           "/api/v1/([^/]+)/(crypto/encrypt|crypto/decrypt|admin/keks/rotate|admin/keks)");
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern KACLS_ROUTE =
+      Pattern.compile("/api/v1/([^/]+)/kacls/(status|privilegedwrap|privilegedunwrap)");
+
+  private static final Pattern KACLS_PREFIX = Pattern.compile("/api/v1/[^/]+/kacls(/.*)?");
+
+  private static final ObjectMapper MAPPER = RequestJson.MAPPER;
 
   /**
    * How to run the server. Build with {@link #of} and the withers.
@@ -221,8 +244,8 @@ public final class StandaloneKmaasServer implements AutoCloseable {
    * Crypto calls that reached the engine since start (whatever their outcome): what a plugin costs
    * KMaaS. Benchmarks and tests read it to check the plugin's call economy.
    *
-   * @param wraps {@code crypto/encrypt} calls
-   * @param unwraps {@code crypto/decrypt} calls
+   * @param wraps {@code crypto/encrypt} and KACLS {@code privilegedwrap} calls
+   * @param unwraps {@code crypto/decrypt} and KACLS {@code privilegedunwrap} calls
    */
   public record RequestCounts(long wraps, long unwraps) {
     public long total() {
@@ -259,6 +282,8 @@ public final class StandaloneKmaasServer implements AutoCloseable {
   private List<byte[]> tokenDigests;
   private KmaasCredentials.ApiKey apiKey;
   private KmaasCredentials.ApiKey adminKey;
+  private KaclsTokens kaclsTokens;
+  private KaclsApi kacls;
   private boolean closed;
   private final AtomicLong wraps = new AtomicLong();
   private final AtomicLong unwraps = new AtomicLong();
@@ -296,6 +321,9 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     apiKeyDigest = digest(apiKey.name() + ":" + apiKey.secret());
     adminKeyDigest = digest(adminKey.name() + ":" + adminKey.secret());
     tokenDigests = options.tokens().stream().map(StandaloneKmaasServer::digest).toList();
+    kaclsTokens = KaclsTokens.loadOrCreate(kaclsSigningKeyFile(), random, Clock.systemUTC());
+    ensureKaclsToken();
+    kacls = new KaclsApi(engine, kaclsTokens);
 
     SSLContext ssl = sslContext();
     boolean mtls = options.clientCaFile() != null;
@@ -332,12 +360,15 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     server = s;
     LOG.info(
         "Standalone KMaaS (test double, not for production) listening on {} (tenants: {}); state"
-            + " directory {}; API key in file {}, admin key in file {}; CA certificate {}{}",
+            + " directory {}; API key in file {}, admin key in file {}; KACLS at {}/api/v1/<tenant>"
+            + "/kacls with the token in file {}; CA certificate {}{}",
         url(),
         String.join(", ", options.tenants()),
         stateDir,
         apiKeyFile(),
         adminKeyFile(),
+        url(),
+        kaclsTokenFile(),
         certificateFile(),
         mtls ? "; client certificates required (CA " + options.clientCaFile() + ")" : "");
   }
@@ -406,6 +437,31 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     return stateDir.resolve(ADMIN_KEY_FILE);
   }
 
+  /** The KACLS {@code authentication} JWT for clients (after {@link #start}). */
+  public Path kaclsTokenFile() {
+    return stateDir.resolve(KACLS_TOKEN_FILE);
+  }
+
+  public Path kaclsSigningKeyFile() {
+    return stateDir.resolve(KACLS_SIGNING_KEY_FILE);
+  }
+
+  /** The KACLS base URL of {@code tenant}: {@code {url}/api/v1/{tenant}/kacls}. */
+  public URI kaclsUrl(String tenant) {
+    return URI.create(url() + "/api/v1/" + tenant + "/kacls");
+  }
+
+  /**
+   * A KACLS {@code authentication} JWT signed by this KMaaS that expires at {@code expiry} (which
+   * may be in the past: tests use it for expired tokens). After {@link #start}.
+   */
+  public synchronized String issueKaclsToken(Instant expiry) {
+    if (kaclsTokens == null) {
+      throw new IllegalStateException("not started");
+    }
+    return kaclsTokens.issue(KACLS_TOKEN_SUBJECT, expiry);
+  }
+
   /** The client API key (after {@link #start}). */
   public synchronized KmaasCredentials.ApiKey apiKey() {
     return apiKey;
@@ -458,6 +514,25 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     SecureFiles.write(file, key.name() + ":" + key.secret() + "\n", false);
     LOG.info("Generated {} ({})", file, name);
     return key;
+  }
+
+  /** Writes a fresh KACLS token unless the file holds one of ours valid for more than a day. */
+  private void ensureKaclsToken() throws IOException {
+    Path file = kaclsTokenFile();
+    Instant now = Instant.now();
+    if (Files.exists(file)) {
+      SecureFiles.tighten(file);
+      String existing = Files.readString(file, StandardCharsets.US_ASCII).strip();
+      if (kaclsTokens
+          .validUntil(existing)
+          .filter(until -> until.isAfter(now.plus(Duration.ofDays(1))))
+          .isPresent()) {
+        return;
+      }
+    }
+    Instant expiry = now.plus(KACLS_TOKEN_VALIDITY);
+    SecureFiles.write(file, kaclsTokens.issue(KACLS_TOKEN_SUBJECT, expiry) + "\n", false);
+    LOG.info("Generated {} (KACLS authentication JWT, expires {})", file, expiry);
   }
 
   private SSLContext sslContext() throws IOException {
@@ -557,33 +632,16 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     }
   }
 
-  /** Ends request handling with an error reply. */
-  private static final class Failure extends Exception {
-    private static final long serialVersionUID = 1L;
-    final int status;
-    final String allow;
-
-    Failure(int status, String message) {
-      this(status, message, null);
-    }
-
-    Failure(int status, String message, String allow) {
-      super(message, null, false, false);
-      this.status = status;
-      this.allow = allow;
-    }
-  }
-
   private void handle(HttpExchange ex) {
     Reply reply;
     try {
       reply = route(ex);
-    } catch (Failure f) {
-      reply = new Reply(f.status, errorBody(f.status, f.getMessage()), f.allow);
+    } catch (RequestFailure f) {
+      reply = new Reply(f.status(), errorBody(ex, f.status(), f.getMessage()), f.allow());
     } catch (RuntimeException | IOException e) {
       LOG.error(
           "Standalone KMaaS: {} {} failed: {}", ex.getRequestMethod(), path(ex), e.toString());
-      reply = new Reply(500, errorBody(500, "internal error"), null);
+      reply = new Reply(500, errorBody(ex, 500, "internal error"), null);
     }
     try {
       send(ex, reply);
@@ -599,21 +657,25 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     return ex.getRequestURI().getRawPath();
   }
 
-  private Reply route(HttpExchange ex) throws Failure, IOException {
+  private Reply route(HttpExchange ex) throws RequestFailure, IOException {
+    Matcher kaclsRoute = KACLS_ROUTE.matcher(path(ex));
+    if (kaclsRoute.matches()) {
+      return kacls(ex, kaclsRoute.group(1), kaclsRoute.group(2));
+    }
     Matcher m = ROUTE.matcher(path(ex));
     if (!m.matches()) {
-      throw new Failure(404, "no such route");
+      throw new RequestFailure(404, "no such route");
     }
     String tenant = m.group(1);
     String action = m.group(2);
     String method = action.equals("admin/keks") ? "GET" : "POST";
     if (!method.equals(ex.getRequestMethod())) {
-      throw new Failure(405, "method not allowed; use " + method, method);
+      throw new RequestFailure(405, "method not allowed; use " + method, method);
     }
     Access access = action.startsWith("admin/") ? Access.ADMIN : Access.CLIENT;
     authorize(ex.getRequestHeaders(), access);
     if (!tenants.contains(tenant)) {
-      throw new Failure(
+      throw new RequestFailure(
           404, KekStore.isValidTenant(tenant) ? "unknown tenant " + tenant : "unknown tenant");
     }
     byte[] body = readBody(ex);
@@ -624,8 +686,8 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     try {
       switch (action) {
         case "crypto/encrypt" -> {
-          JsonNode req = json(body);
-          byte[] plaintext = base64(req, "plaintext");
+          JsonNode req = RequestJson.object(body);
+          byte[] plaintext = RequestJson.base64(req, "plaintext");
           EngineResult.Wrapped w = engine.encrypt(tenant, plaintext);
           ObjectNode out = MAPPER.createObjectNode();
           out.put("ciphertext", Base64.getEncoder().encodeToString(w.ciphertext()));
@@ -633,11 +695,11 @@ public final class StandaloneKmaasServer implements AutoCloseable {
           return Reply.ok(out);
         }
         case "crypto/decrypt" -> {
-          JsonNode req = json(body);
-          byte[] ciphertext = base64(req, "ciphertext");
+          JsonNode req = RequestJson.object(body);
+          byte[] ciphertext = RequestJson.base64(req, "ciphertext");
           JsonNode kekId = req.get("kek_id");
           if (kekId == null || !kekId.isTextual()) {
-            throw new Failure(400, "\"kek_id\" must be a string");
+            throw new RequestFailure(400, "\"kek_id\" must be a string");
           }
           byte[] plaintext = engine.decrypt(tenant, ciphertext, kekId.asText());
           ObjectNode out = MAPPER.createObjectNode();
@@ -664,18 +726,49 @@ public final class StandaloneKmaasServer implements AutoCloseable {
         }
       }
     } catch (EngineException e) {
-      throw switch (e.kind()) {
-        case UNKNOWN_TENANT, UNKNOWN_KEK -> new Failure(404, e.getMessage());
-        case BAD_INPUT -> new Failure(400, e.getMessage());
-        case STORAGE -> {
-          LOG.error("Standalone KMaaS storage error: {}", e.getMessage());
-          yield new Failure(500, "KMaaS storage error");
-        }
-      };
+      throw failureOf(e);
     }
   }
 
-  private void delay() throws Failure {
+  /** A KACLS route: no Authorization header; the JWT travels in the body. */
+  private Reply kacls(HttpExchange ex, String tenant, String operation)
+      throws RequestFailure, IOException {
+    String method = operation.equals("status") ? "GET" : "POST";
+    if (!method.equals(ex.getRequestMethod())) {
+      throw new RequestFailure(405, "method not allowed; use " + method, method);
+    }
+    if (!tenants.contains(tenant)) {
+      throw new RequestFailure(
+          404, KekStore.isValidTenant(tenant) ? "unknown tenant " + tenant : "unknown tenant");
+    }
+    byte[] body = readBody(ex);
+    try {
+      if (operation.equals("status")) {
+        return Reply.ok(kacls.status(tenant));
+      }
+      JsonNode req = RequestJson.object(body);
+      boolean wrap = operation.equals("privilegedwrap");
+      (wrap ? wraps : unwraps).incrementAndGet();
+      delay();
+      return Reply.ok(
+          wrap ? kacls.privilegedWrap(tenant, req) : kacls.privilegedUnwrap(tenant, req));
+    } catch (EngineException e) {
+      throw failureOf(e);
+    }
+  }
+
+  private static RequestFailure failureOf(EngineException e) {
+    return switch (e.kind()) {
+      case UNKNOWN_TENANT, UNKNOWN_KEK -> new RequestFailure(404, e.getMessage());
+      case BAD_INPUT -> new RequestFailure(400, e.getMessage());
+      case STORAGE -> {
+        LOG.error("Standalone KMaaS storage error: {}", e.getMessage());
+        yield new RequestFailure(500, "KMaaS storage error");
+      }
+    };
+  }
+
+  private void delay() throws RequestFailure {
     Duration latency = addedLatency;
     if (latency.isZero()) {
       return;
@@ -684,21 +777,21 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       Thread.sleep(latency.toMillis(), latency.toNanosPart() % 1_000_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new Failure(503, "shutting down");
+      throw new RequestFailure(503, "shutting down");
     }
   }
 
-  private void authorize(Headers headers, Access access) throws Failure {
+  private void authorize(Headers headers, Access access) throws RequestFailure {
     String header = headers.getFirst("Authorization");
     if (header == null || header.isBlank()) {
-      throw new Failure(401, "missing credentials");
+      throw new RequestFailure(401, "missing credentials");
     }
     Principal principal = authenticate(header.strip());
     if (principal == null) {
-      throw new Failure(401, "invalid credentials");
+      throw new RequestFailure(401, "invalid credentials");
     }
     if (access == Access.ADMIN && principal != Principal.ADMIN_KEY) {
-      throw new Failure(403, "this credential may not use admin routes; use the admin key");
+      throw new RequestFailure(403, "this credential may not use admin routes; use the admin key");
     }
   }
 
@@ -733,54 +826,39 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     return null;
   }
 
-  private static byte[] readBody(HttpExchange ex) throws Failure, IOException {
+  private static byte[] readBody(HttpExchange ex) throws RequestFailure, IOException {
     String length = ex.getRequestHeaders().getFirst("Content-Length");
     if (length != null) {
       try {
         if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
-          throw new Failure(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+          throw new RequestFailure(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
       } catch (NumberFormatException e) {
-        throw new Failure(400, "bad Content-Length");
+        throw new RequestFailure(400, "bad Content-Length");
       }
     }
     try (InputStream in = ex.getRequestBody()) {
       byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
       if (body.length > MAX_BODY_BYTES) {
-        throw new Failure(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+        throw new RequestFailure(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
       }
       return body;
     }
   }
 
-  private static JsonNode json(byte[] body) throws Failure {
-    JsonNode node;
-    try {
-      node = MAPPER.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new Failure(400, "request body is not valid JSON");
-    } catch (IOException e) {
-      throw new Failure(400, "request body is not valid JSON");
+  /**
+   * The error body in the shape of the route's API: KACLS's structured error reply {@code
+   * {"code","message","details"}} under {@code .../kacls}, else {@code {"errors":[{"code",
+   * "message"}]}}.
+   */
+  private static ObjectNode errorBody(HttpExchange ex, int status, String message) {
+    if (KACLS_PREFIX.matcher(path(ex)).matches()) {
+      ObjectNode root = MAPPER.createObjectNode();
+      root.put("code", status);
+      root.put("message", message);
+      root.put("details", "");
+      return root;
     }
-    if (node == null || !node.isObject()) {
-      throw new Failure(400, "request body must be a JSON object");
-    }
-    return node;
-  }
-
-  private static byte[] base64(JsonNode req, String field) throws Failure {
-    JsonNode value = req.get(field);
-    if (value == null || !value.isTextual()) {
-      throw new Failure(400, "\"" + field + "\" must be a base64 string");
-    }
-    try {
-      return Base64.getDecoder().decode(value.asText());
-    } catch (IllegalArgumentException e) {
-      throw new Failure(400, "\"" + field + "\" is not valid base64");
-    }
-  }
-
-  private static ObjectNode errorBody(int status, String message) {
     ObjectNode root = MAPPER.createObjectNode();
     ObjectNode error = root.putArray("errors").addObject();
     error.put("code", status);

@@ -36,6 +36,26 @@ class KmaasEngineTest {
   }
 
   @Test
+  void aContextBoundCiphertextDecryptsOnlyWithTheSameContext() throws Exception {
+    byte[] dek = bytes(32);
+    byte[] context = "kacls\0acme/doc-1".getBytes(StandardCharsets.UTF_8);
+    EngineResult.Wrapped bound = engine.encrypt("acme", dek, context);
+    EngineResult.Wrapped free = engine.encrypt("acme", dek);
+
+    assertThat(engine.decrypt("acme", bound.ciphertext(), bound.kekId(), context)).isEqualTo(dek);
+    byte[] other = "kacls\0acme/doc-2".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> engine.decrypt("acme", bound.ciphertext(), bound.kekId(), other))
+        .isInstanceOfSatisfying(
+            EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
+    assertThatThrownBy(() -> engine.decrypt("acme", bound.ciphertext(), bound.kekId()))
+        .isInstanceOfSatisfying(
+            EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
+    assertThatThrownBy(() -> engine.decrypt("acme", free.ciphertext(), free.kekId(), new byte[0]))
+        .isInstanceOfSatisfying(
+            EngineException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BAD_INPUT));
+  }
+
+  @Test
   void oldKekStillDecryptsAfterRotate() throws Exception {
     byte[] dek = bytes(32);
     EngineResult.Wrapped before = engine.encrypt("acme", dek);
