@@ -15,8 +15,9 @@ import okhttp3.Response;
 
 /**
  * One plugin daemon, as on one control-plane node: {@code kms-plugin.jar serve} with its own Unix
- * socket and HTTP port (both kept across restarts), against the standalone KMaaS over HTTPS, with
- * 1-second KMaaS checks so that outages and recoveries show within seconds.
+ * socket and HTTP port (both kept across restarts), against the standalone KMaaS over HTTPS (or the
+ * embedded one: {@link #embedded}), with 1-second KMaaS checks so that outages and recoveries show
+ * within seconds.
  */
 final class DaemonProcess {
   private static final ObjectMapper JSON = new ObjectMapper();

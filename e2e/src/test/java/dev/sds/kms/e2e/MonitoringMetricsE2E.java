@@ -196,17 +196,17 @@ class MonitoringMetricsE2E {
 
   @Test
   void theSeriesSayWhatTheDaemonAndTheOperatorReport() throws Exception {
-    String keyId = daemon.status().path("keyId").asText();
-    String keyIdHash =
-        "sha256:"
-            + HexFormat.of()
-                .formatHex(
-                    MessageDigest.getInstance("SHA-256")
-                        .digest(keyId.getBytes(StandardCharsets.UTF_8)));
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
+              String keyId = daemon.status().path("keyId").asText();
+              String keyIdHash =
+                  "sha256:"
+                      + HexFormat.of()
+                          .formatHex(
+                              MessageDigest.getInstance("SHA-256")
+                                  .digest(keyId.getBytes(StandardCharsets.UTF_8)));
               assertThat(values("kms_kmaas_check_healthy{job=\"sds-kms-plugin\",node=\"cp-1\"}"))
                   .containsExactly("1");
               assertThat(labels("kms_key_id_info{kmsplugin=\"kms\"}", "key_id_hash"))
