@@ -8,7 +8,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
   exit 1
 fi
 status=0
-for dir in config/default config/crd config/rbac config/manager config/samples e2e/kind; do
+for dir in config/default config/crd config/rbac config/manager config/samples config/monitoring e2e/kind; do
   if [[ "$dir" == config/samples && ! -f "$dir/kustomization.yaml" ]]; then
     continue
   fi

@@ -7,6 +7,7 @@ import dev.sds.kms.plugin.server.UnixEndpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -14,8 +15,9 @@ import okhttp3.Response;
 
 /**
  * One plugin daemon, as on one control-plane node: {@code kms-plugin.jar serve} with its own Unix
- * socket and HTTP port (both kept across restarts), against the standalone KMaaS over HTTPS, with
- * 1-second KMaaS checks so that outages and recoveries show within seconds.
+ * socket and HTTP port (both kept across restarts), against the standalone KMaaS over HTTPS (or the
+ * embedded one: {@link #embedded}), with 1-second KMaaS checks so that outages and recoveries show
+ * within seconds.
  */
 final class DaemonProcess {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +45,47 @@ final class DaemonProcess {
       Processes processes,
       String httpHost,
       int httpPort) {
+    this(
+        node,
+        socketDir,
+        processes,
+        httpHost,
+        httpPort,
+        List.of(
+            "--kmaas-url",
+            kmaas.url(),
+            "--kmaas-tenant",
+            KmaasProcess.TENANT,
+            "--kmaas-ca-file",
+            kmaas.caFile().toString(),
+            "--kmaas-api-key-file",
+            kmaas.apiKeyFile().toString(),
+            "--kmaas-timeout",
+            "500ms"));
+  }
+
+  /**
+   * A daemon on the embedded KMaaS (its KEKs in {@code stateFile}), serving HTTP on 127.0.0.1 and a
+   * free port: no KMaaS process needed.
+   */
+  static DaemonProcess embedded(String node, Path socketDir, Path stateFile, Processes processes)
+      throws IOException {
+    return new DaemonProcess(
+        node,
+        socketDir,
+        processes,
+        "127.0.0.1",
+        Processes.freePort(),
+        List.of("--state-file", stateFile.toString()));
+  }
+
+  private DaemonProcess(
+      String node,
+      Path socketDir,
+      Processes processes,
+      String httpHost,
+      int httpPort,
+      List<String> kmaasArgs) {
     this.node = node;
     this.socket = socketDir.resolve(node + ".sock");
     this.httpHost = httpHost;
@@ -52,33 +95,21 @@ final class DaemonProcess {
             .callTimeout(Duration.ofSeconds(2))
             .retryOnConnectionFailure(false)
             .build();
-    this.process =
-        processes.javaJar(
-            "daemon-" + node,
-            List.of(
-                "serve",
-                "--bind",
-                endpoint().toString(),
-                "--kmaas-url",
-                kmaas.url(),
-                "--kmaas-tenant",
-                KmaasProcess.TENANT,
-                "--kmaas-ca-file",
-                kmaas.caFile().toString(),
-                "--kmaas-api-key-file",
-                kmaas.apiKeyFile().toString(),
-                "--kmaas-timeout",
-                "500ms",
-                "--http-address",
-                httpHost + ":" + httpPort,
-                "--check-interval",
-                "1s",
-                "--check-interval-failing",
-                "1s",
-                "--shutdown-grace",
-                "2s",
-                "--log-format",
-                "text"));
+    List<String> args = new ArrayList<>(List.of("serve", "--bind", endpoint().toString()));
+    args.addAll(kmaasArgs);
+    args.addAll(
+        List.of(
+            "--http-address",
+            httpHost + ":" + httpPort,
+            "--check-interval",
+            "1s",
+            "--check-interval-failing",
+            "1s",
+            "--shutdown-grace",
+            "2s",
+            "--log-format",
+            "text"));
+    this.process = processes.javaJar("daemon-" + node, args);
   }
 
   String node() {
@@ -115,6 +146,15 @@ final class DaemonProcess {
 
   Path socket() {
     return socket;
+  }
+
+  /** {@code host:port} of {@code /livez}, {@code /readyz}, {@code /metrics}, {@code /status}. */
+  String httpAddress() {
+    return httpHost + ":" + httpPort;
+  }
+
+  int httpPort() {
+    return httpPort;
   }
 
   UnixEndpoint endpoint() {

@@ -73,6 +73,18 @@ final class Processes implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Any other program ({@code command}: the executable and its arguments), not yet started; its
+   * output goes to {@code <logDir>/<name>.log}.
+   */
+  synchronized ManagedProcess command(String name, List<String> command) {
+    ManagedProcess p = new ManagedProcess(name, logDir.resolve(name + ".log"), command);
+    p.onStart(() -> LIVE.add(p));
+    p.onExit(() -> LIVE.remove(p));
+    owned.push(p::stop);
+    return p;
+  }
+
   /** Closes {@code resource} with the processes (and from the shutdown hook if still open). */
   synchronized <T extends AutoCloseable> T track(T resource) {
     LIVE_OTHERS.add(resource);

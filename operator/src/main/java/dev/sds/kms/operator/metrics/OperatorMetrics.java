@@ -3,7 +3,9 @@ package dev.sds.kms.operator.metrics;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginStatus;
 import dev.sds.kms.operator.crd.v1alpha1.ResourceProgress;
+import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.crd.v1alpha1.RotationStatus;
+import dev.sds.kms.operator.rotation.RotationCoordinator;
 import dev.sds.kms.operator.rotation.RotationPhase;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -14,7 +16,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -23,6 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * kms_operator_migration_objects{namespace,name,resource,outcome}} (migrated, skipped, failed) and
  * {@code kms_operator_migration_duration_seconds{namespace,name}} (the last finished migration),
  * plus {@code kms_operator_ready_nodes} and JVM metrics.
+ *
+ * <p>Every series of a KmsPlugin exists from its first reconcile on, so that dashboards and alerts
+ * see them before the first rotation: the migration counts of each resource of {@code
+ * spec.rotation.resources} (default {@code secrets}) read 0 until a migration reports progress.
  */
 public final class OperatorMetrics {
   private final PrometheusMeterRegistry registry =
@@ -47,13 +56,24 @@ public final class OperatorMetrics {
     latest.put(key, status);
     Tags tags = Tags.of("namespace", ns, "name", name);
     registerOnce(key, () -> registerPlugin(key, tags));
+    Set<String> resources = new TreeSet<>(configuredResources(plugin));
     RotationStatus rotation = status.getRotation();
     if (rotation != null && rotation.getResources() != null) {
       for (ResourceProgress p : rotation.getResources()) {
-        String resource = p.getResource();
-        registerOnce(key + "/" + resource, () -> registerResource(key, resource, tags));
+        if (p.getResource() != null) {
+          resources.add(p.getResource());
+        }
       }
     }
+    for (String resource : resources) {
+      registerOnce(key + "/" + resource, () -> registerResource(key, resource, tags));
+    }
+  }
+
+  private static List<String> configuredResources(KmsPlugin plugin) {
+    RotationSpec rotation = plugin.getSpec() == null ? null : plugin.getSpec().getRotation();
+    List<String> given = rotation == null ? null : rotation.getResources();
+    return given == null || given.isEmpty() ? RotationCoordinator.DEFAULT_RESOURCES : given;
   }
 
   /** Forgets a deleted KmsPlugin (its series then read NaN and disappear on the next scrape). */
@@ -115,10 +135,11 @@ public final class OperatorMetrics {
   }
 
   private static double count(KmsPluginStatus status, String resource, String outcome) {
-    if (status == null
-        || status.getRotation() == null
-        || status.getRotation().getResources() == null) {
+    if (status == null) {
       return Double.NaN;
+    }
+    if (status.getRotation() == null || status.getRotation().getResources() == null) {
+      return 0;
     }
     return status.getRotation().getResources().stream()
         .filter(p -> resource.equals(p.getResource()))

@@ -44,7 +44,8 @@ public final class RotationCoordinator {
   /** How soon to look again while a migration runs (progress is checkpointed in status then). */
   static final Duration MIGRATING_RECHECK = Duration.ofSeconds(2);
 
-  static final List<String> DEFAULT_RESOURCES = List.of("secrets");
+  /** What {@code spec.rotation.resources} means when unset: only Secrets are migrated. */
+  public static final List<String> DEFAULT_RESOURCES = List.of("secrets");
 
   private final RotationStateMachine machine = new RotationStateMachine();
   private final MigrationRunners runners;

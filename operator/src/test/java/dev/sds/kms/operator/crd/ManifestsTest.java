@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,6 +41,13 @@ import org.junit.jupiter.api.Test;
 class ManifestsTest {
 
   static final Path CONFIG = Path.of("../config");
+
+  /**
+   * Plain Prometheus files, not Kubernetes objects: the alerting rules and their promtool unit
+   * tests under config/monitoring/ (checked by the e2e module's MonitoringRulesTest).
+   */
+  static final Pattern PROMETHEUS_FILE = Pattern.compile(".*\\.rules(\\.test)?\\.ya?ml");
+
   static final List<Doc> DOCS = new ArrayList<>();
 
   record Doc(Path file, String yaml, HasMetadata resource) {}
@@ -50,6 +58,7 @@ class ManifestsTest {
     try (Stream<Path> walk = Files.walk(CONFIG)) {
       files =
           walk.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .filter(p -> !PROMETHEUS_FILE.matcher(p.getFileName().toString()).matches())
               .sorted()
               .toList();
     }
@@ -99,7 +108,10 @@ class ManifestsTest {
             "Deployment/sds-kms-operator",
             "KmsPlugin/sds-kms",
             "Pod/sds-kms-plugin",
-            "EncryptionConfiguration/");
+            "EncryptionConfiguration/",
+            "PrometheusRule/sds-kms-plugin",
+            "PodMonitor/sds-kms-plugin",
+            "PodMonitor/sds-kms-operator");
   }
 
   @Test

@@ -2,8 +2,10 @@ package dev.sds.kms.plugin.envelope;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.nio.ByteBuffer;
@@ -16,6 +18,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bounded, expiring cache of unwrapped DEKs so that Decrypt of a ciphertext this daemon just made
@@ -32,7 +35,16 @@ public final class DekCache {
   /** Metric name prefix of the cache meters. */
   public static final String METRIC_NAME = "kms.dek.cache";
 
+  /**
+   * Counter of DEKs evicted because the cache was full ({@code
+   * kms_dek_cache_size_evictions_total}): unlike Caffeine's {@code cache_evictions_total} it leaves
+   * out entries that merely expired, so a steady rate of it with many misses means {@code
+   * --dek-cache-size} is smaller than the working set (the DEK cache is thrashing).
+   */
+  public static final String SIZE_EVICTIONS_METRIC = "kms.dek.cache.size.evictions";
+
   private final Cache<String, Entry> cache;
+  private final LongAdder sizeEvictions = new LongAdder();
   private final boolean enabled;
 
   /**
@@ -66,7 +78,13 @@ public final class DekCache {
             .ticker(ticker)
             .executor(executor)
             .recordStats()
-            .removalListener((key, value, cause) -> ((Entry) value).wipe());
+            .removalListener(
+                (key, value, cause) -> {
+                  ((Entry) value).wipe();
+                  if (cause == RemovalCause.SIZE) {
+                    sizeEvictions.increment();
+                  }
+                });
     if (enabled) {
       builder.expireAfterWrite(ttl);
     }
@@ -111,9 +129,15 @@ public final class DekCache {
     return cache.estimatedSize();
   }
 
-  /** Registers hit/miss/eviction/size meters named {@value #METRIC_NAME} in {@code registry}. */
+  /**
+   * Registers hit/miss/eviction/size meters named {@value #METRIC_NAME} and the {@value
+   * #SIZE_EVICTIONS_METRIC} counter in {@code registry}.
+   */
   public void bindMetrics(MeterRegistry registry) {
     CaffeineCacheMetrics.monitor(registry, cache, METRIC_NAME);
+    FunctionCounter.builder(SIZE_EVICTIONS_METRIC, sizeEvictions, LongAdder::sum)
+        .description("DEKs evicted because the cache was full (expired ones not counted)")
+        .register(registry);
   }
 
   /** Runs pending eviction, expiry and removal work now. */

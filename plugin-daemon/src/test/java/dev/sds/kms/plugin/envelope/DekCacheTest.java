@@ -167,6 +167,35 @@ class DekCacheTest {
   }
 
   @Test
+  void sizeEvictionsCountOnlyEntriesPushedOutOfAFullCache() {
+    DekCache cache = cache(2);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    cache.bindMetrics(registry);
+    for (int i = 0; i < 5; i++) {
+      cache.put("kek", bytes(40, i), bytes(32, i));
+      cache.cleanUp();
+    }
+    assertThat(cache.estimatedSize()).isEqualTo(2);
+    assertThat(sizeEvictions(registry)).isEqualTo(3.0);
+
+    ticker.advance(TTL.plusSeconds(1)); // the two left expire: evictions, but not for size
+    cache.cleanUp();
+    assertThat(cache.estimatedSize()).isZero();
+    assertThat(
+            registry.get("cache.evictions").tag("cache", "kms.dek.cache").functionCounter().count())
+        .isEqualTo(5.0);
+    assertThat(sizeEvictions(registry)).isEqualTo(3.0);
+
+    cache.put("kek", bytes(40, 9), bytes(32, 9));
+    cache.clear(); // invalidated, not evicted
+    assertThat(sizeEvictions(registry)).isEqualTo(3.0);
+  }
+
+  private static double sizeEvictions(SimpleMeterRegistry registry) {
+    return registry.get(DekCache.SIZE_EVICTIONS_METRIC).functionCounter().count();
+  }
+
+  @Test
   void publicConstructorWorks() {
     DekCache cache = new DekCache(100, Duration.ofHours(1));
     cache.put("kek", bytes(40, 1), bytes(32, 5));
