@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the daemon (docs/BENCHMARKS.md): overhead against a do-nothing KMS v2 server,
 # KMaaS over HTTPS with and without added latency, start-up time and memory with no JVM options,
-# the shipped ones (jvm.options) and those plus AppCDS. Takes about six minutes; not part of
+# the shipped ones (jvm.options) and those plus AppCDS. Takes about seven minutes; not part of
 # scripts/test.sh or CI.
 #   scripts/bench.sh                 # everything
 #   DURATION=10s scripts/bench.sh    # longer measurements per target and operation
