@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the daemon (docs/BENCHMARKS.md): overhead against a do-nothing KMS v2 server,
-# KMaaS over HTTPS with and without added latency, start-up time and memory, with and without
-# AppCDS. Takes about four minutes; not part of scripts/test.sh or CI.
+# KMaaS over HTTPS with and without added latency, start-up time and memory with no JVM options,
+# the shipped ones (jvm.options) and those plus AppCDS. Takes about seven minutes; not part of
+# scripts/test.sh or CI.
 #   scripts/bench.sh                 # everything
 #   DURATION=10s scripts/bench.sh    # longer measurements per target and operation
 set -euo pipefail
@@ -13,7 +14,7 @@ fi
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-2s}
 CONCURRENCY=${CONCURRENCY:-16}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 
 echo "## Machine"
 echo "- nproc: $(nproc)"
@@ -30,13 +31,8 @@ java -jar "$jar" bench-report --concurrency "$CONCURRENCY" --duration "$DURATION
   2>"${BENCH_PROGRESS:-/dev/null}"
 echo
 
-echo "## Start-up and memory (median of $RUNS runs)"
-archive=$(mktemp -d)/kms-plugin.jsa
-python3 scripts/bench_startup.py "$jar" once "-XX:ArchiveClassesAtExit=$archive" >/dev/null 2>&1 || true
-echo "- without AppCDS: $(python3 scripts/bench_startup.py "$jar" "$RUNS")"
-if [ -f "$archive" ]; then
-  echo "- with AppCDS ($(du -m "$archive" | cut -f1) MiB archive): $(python3 scripts/bench_startup.py "$jar" "$RUNS" "-XX:SharedArchiveFile=$archive")"
-else
-  echo "- with AppCDS: archive was not written"
-fi
+echo "## Start-up and memory (median of $RUNS runs; shipped = plugin-daemon/target/jvm.options)"
+echo
+python3 scripts/bench_startup.py "$jar" "$RUNS"
+echo
 echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -116,16 +116,19 @@ final class Processes implements AutoCloseable {
 
   private static List<String> javaCommand(List<String> args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // small, quick-starting JVMs: up to six of them share a 2-CPU CI machine
-    List<String> jvm =
-        List.of(
-            java,
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
-            "-Xmx192m",
-            "-jar",
-            pluginJar().toString());
+    // the shipped JVM settings (small, quick-starting JVMs: up to six share a 2-CPU CI machine)
+    List<String> jvm = List.of(java, "@" + jvmOptions(), "-jar", pluginJar().toString());
     return concat(jvm, args);
+  }
+
+  /** The daemon's JVM settings, which plugin-daemon's build copies beside the jar. */
+  static Path jvmOptions() {
+    Path options = pluginJar().resolveSibling("jvm.options");
+    if (!Files.isRegularFile(options)) {
+      throw new AssertionError(
+          options + " is missing: build it first (./mvnw -B -pl e2e -am verify builds it)");
+    }
+    return options;
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running plugin: assembles the parts from a {@link DaemonConfig}, starts them in order (KMaaS
- * client, first check, gRPC socket, health HTTP, background checks) and stops them in reverse.
- * {@code main} only wires and waits; everything here can be started by a test.
+ * client, first check, gRPC socket, JVM metrics, health HTTP, background checks) and stops them in
+ * reverse. Only what Status needs comes before the socket: kube-apiserver may call as soon as it
+ * can connect, and the first check must have set the key_id by then. {@code main} only wires and
+ * waits; everything here can be started by a test.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -77,6 +79,7 @@ public final class Daemon implements AutoCloseable {
   private void startParts() throws IOException, SocketInUseException {
     healthCheck.checkNow();
     grpcServer.start();
+    metrics.bindJvmMetrics();
     if (config.httpAddress() != null) {
       httpServer =
           new HealthHttpServer(

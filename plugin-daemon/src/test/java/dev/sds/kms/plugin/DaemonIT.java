@@ -217,7 +217,11 @@ class DaemonIT {
         .contains("kms_key_id_info{key_id_hash=\"" + PluginMetrics.keyIdHash(keyId) + "\"} 1")
         .contains("kms_kmaas_check_healthy 1")
         .contains("kms_grpc_requests_seconds_count{code=\"OK\",method=\"Encrypt\"")
-        .contains("kms_kmaas_requests_seconds_count{operation=\"wrap\",outcome=\"success\"");
+        .contains("kms_kmaas_requests_seconds_count{operation=\"wrap\",outcome=\"success\"")
+        .contains("jvm_memory_used_bytes{")
+        .contains("jvm_gc_memory_allocated_bytes_total")
+        .contains("jvm_threads_live_threads")
+        .contains("process_uptime_seconds");
     assertThat(http(daemon, "/nope").statusCode()).isEqualTo(404);
     String secret = Files.readString(kmaas.apiKeyFile()).strip().split(":", 2)[1];
     assertThat(statusJson + metrics).doesNotContain(secret);

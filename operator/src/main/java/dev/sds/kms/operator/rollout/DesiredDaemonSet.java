@@ -20,12 +20,14 @@ import java.util.TreeMap;
  * two daemons on one node would fight over the same socket), at {@code system-node-critical}
  * priority.
  *
- * <p>The container runs {@code serve --config /etc/sds-kms-plugin/config.yaml} (the image's
- * entrypoint is {@code java -jar /app/kms-plugin.jar}), as root so that kube-apiserver (root) can
- * use the 0600 socket, but with no capabilities, no privilege escalation, a read-only root file
- * system and the runtime's default seccomp profile. It serves {@code /livez}, {@code /readyz} and
- * {@code /status} on the pod IP, port {@code http}; no host networking. It needs no API access, so
- * no service account token is mounted.
+ * <p>The container runs {@code serve --config /etc/sds-kms-plugin/config.yaml} as arguments only:
+ * the image's entrypoint ({@code java @/app/jvm.options -XX:SharedArchiveFile=/app/kms-plugin.jsa
+ * -jar /app/kms-plugin.jar}) keeps the daemon's JVM settings in one file and its AppCDS archive, so
+ * no command is set here. It runs as root so that kube-apiserver (root) can use the 0600 socket,
+ * but with no capabilities, no privilege escalation, a read-only root file system and the runtime's
+ * default seccomp profile. It serves {@code /livez}, {@code /readyz} and {@code /status} on the pod
+ * IP, port {@code http}; no host networking. It needs no API access, so no service account token is
+ * mounted.
  *
  * <p>Named "Desired…" rather than "…Builder" so as not to clash with fabric8's generated builders.
  */

@@ -18,7 +18,13 @@ final class Logging {
   private Logging() {}
 
   static void configure(String level, String format) {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    apply((LoggerContext) LoggerFactory.getILoggerFactory(), level, format);
+  }
+
+  /**
+   * Replaces the root logger's appenders with one on stderr in {@code format}, at {@code level}.
+   */
+  static void apply(LoggerContext context, String level, String format) {
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.detachAndStopAllAppenders();
 

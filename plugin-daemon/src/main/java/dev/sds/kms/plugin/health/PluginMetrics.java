@@ -26,11 +26,6 @@ public final class PluginMetrics {
   private Meter keyIdGauge;
 
   public PluginMetrics(PluginState state) {
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
     Gauge.builder("kms.kmaas.check.healthy", state, s -> s.current().healthy() ? 1 : 0)
         .description("1 when the last background KMaaS check succeeded")
         .register(registry);
@@ -48,6 +43,19 @@ public final class PluginMetrics {
     if (!state.current().keyId().isEmpty()) {
       keyIdChanged(state.current().keyId());
     }
+  }
+
+  /**
+   * Adds the JVM's memory, GC, thread, processor and uptime meters. Apart from the constructor
+   * because nothing needs them before the first scrape: the daemon binds them once its socket
+   * serves (about 90 classes and a GC notification listener less before the first Status).
+   */
+  public void bindJvmMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
   }
 
   public PrometheusMeterRegistry registry() {

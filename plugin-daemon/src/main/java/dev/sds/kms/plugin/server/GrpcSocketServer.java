@@ -31,6 +31,13 @@ public final class GrpcSocketServer implements AutoCloseable {
   /** Largest request kube-apiserver sends is a small protobuf; refuse anything far larger. */
   private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024;
 
+  /**
+   * Event-loop threads for the connections. kube-apiserver keeps one connection to its plugin, and
+   * a connection stays on one loop; two serve it and a probe or a second client side by side.
+   * netty's default, two per core, is 128 mostly idle threads on a 64-core control-plane node.
+   */
+  private static final int WORKER_THREADS = 2;
+
   private final UnixEndpoint endpoint;
   private final SocketFile socketFile;
   private final Duration shutdownGrace;
@@ -63,7 +70,7 @@ public final class GrpcSocketServer implements AutoCloseable {
       socketFile.prepare();
     }
     boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    workers = new MultiThreadIoEventLoopGroup(0, EpollIoHandler.newFactory());
+    workers = new MultiThreadIoEventLoopGroup(WORKER_THREADS, EpollIoHandler.newFactory());
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address())
             .channelType(EpollServerDomainSocketChannel.class)
