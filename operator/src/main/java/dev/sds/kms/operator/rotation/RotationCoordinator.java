@@ -19,6 +19,7 @@ import dev.sds.kms.operator.migration.ResourceMigrator;
 import dev.sds.kms.operator.migration.StorageMigrationApi;
 import dev.sds.kms.operator.migration.StorageVersionMigrator;
 import dev.sds.kms.operator.rollout.SpecDefaults;
+import dev.sds.kms.operator.rollout.SpecValidator;
 import dev.sds.kms.operator.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -117,7 +118,9 @@ public final class RotationCoordinator {
         previous == null || previous.getHistory() == null ? List.of() : previous.getHistory();
 
     RotationStateMachine.Step step;
-    if (SpecDefaults.paused(plugin)) {
+    if (SpecDefaults.paused(plugin) || !SpecValidator.validateRotation(plugin).isEmpty()) {
+      // paused, or spec.rotation cannot be followed as written (Degraded says why): resumed from
+      // the checkpoint once unpaused or fixed
       runners.cancel(key);
       step = machine.hold(current, history);
     } else {

@@ -50,6 +50,24 @@ class RotationCoordinatorTest {
   }
 
   @Test
+  void aRotationSpecThatCannotBeFollowedHoldsTheRotationUntilFixed() {
+    KmsPlugin plugin = convergedLongAgo();
+    plugin.getSpec().getRotation().setWorkers(1_000_000);
+    Instant now = Instant.parse("2026-11-25T12:00:00Z");
+    KmsPluginStatus next = freshReport();
+
+    coordinator.coordinate(plugin, next, cluster.client(), now);
+
+    assertThat(next.getRotation().getPhase()).isEqualTo("Converging");
+    assertThat(runners.get(MigrationRunners.key(plugin))).isEmpty();
+
+    plugin.getSpec().getRotation().setWorkers(4);
+    KmsPluginStatus fixed = freshReport();
+    coordinator.coordinate(plugin, fixed, cluster.client(), now.plusSeconds(2));
+    assertThat(fixed.getRotation().getPhase()).isEqualTo("Migrating");
+  }
+
+  @Test
   void aMigrationCancelledByAPauseIsResumedAfterwardsNotCountedAsAFailedAttempt() {
     KmsPlugin plugin = convergedLongAgo();
     Instant now = Instant.parse("2026-11-25T12:00:00Z");
