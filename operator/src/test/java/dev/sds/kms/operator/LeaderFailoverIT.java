@@ -58,7 +58,9 @@ class LeaderFailoverIT {
     scenario.kill(replicas.get(leader));
     Map<String, Integer> atKill = scenario.secretUpdates();
 
+    long killedAt = System.nanoTime();
     await().atMost(WAIT).until(() -> standby.equals(holder()));
+    long tookOver = System.nanoTime();
     scenario.awaitPhase("kms", "Completed");
 
     Map<String, Integer> end = scenario.secretUpdates();
@@ -71,6 +73,17 @@ class LeaderFailoverIT {
     assertThat(progress.getFailed()).isZero();
 
     List<String> writers = acceptedWritersInOrder();
+    System.out.printf(
+        "leader-failover: %s killed after %d of %d Secrets; %s held the Lease %d ms later"
+            + " (Lease %d s); %d Secrets rewritten again; %d accepted writes, each by the holder%n",
+        leader,
+        total(atKill),
+        objects,
+        standby,
+        (tookOver - killedAt) / 1_000_000,
+        LEASE.toSeconds(),
+        rewrittenAgain,
+        writers.size());
     assertThat(writers).as("who wrote, in order").containsSubsequence(leader, standby);
     assertThat(writers.subList(writers.indexOf(standby), writers.size()))
         .as("after the standby's first write")

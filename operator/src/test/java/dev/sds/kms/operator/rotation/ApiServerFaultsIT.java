@@ -71,6 +71,17 @@ class ApiServerFaultsIT {
     KmsPlugin plugin = scenario.plugin("kms");
     ResourceProgress progress = plugin.getStatus().getRotation().getResources().get(0);
     long late = api.lateUpdates().keySet().stream().filter(k -> k.startsWith("secrets/")).count();
+    System.out.printf(
+        "api-faults: %d Secrets, %d faults injected, %d Secrets hit, %d PUTs answered late,"
+            + " at most %d PUTs of one Secret; status: %d rewritten, %d skipped, %d failed%n",
+        objects,
+        api.injectedFaults(),
+        faults.keySet().stream().filter(k -> k.startsWith("secrets/")).count(),
+        late,
+        puts.values().stream().mapToInt(Integer::intValue).max().orElse(0),
+        progress.getMigrated(),
+        progress.getSkipped(),
+        progress.getFailed());
     // a PUT carried out but answered late is retried, meets 409 with a newer resourceVersion and
     // is counted as skipped (written by someone else since the LIST): true, it was written
     assertThat(progress.getSkipped()).isEqualTo(late);

@@ -90,6 +90,17 @@ class OperatorKillIT {
     scenario.awaitPhase("kms", "Completed");
 
     Map<String, Integer> end = scenario.secretUpdates();
+    System.out.printf(
+        "operator-kill: %s, %d Secrets, pages of %d; operator-2 killed after %d rewrites (page %d);"
+            + " rewritten again: %d after that kill, %d after the last one; %d PUTs in all%n",
+        seed(),
+        objects,
+        PAGE,
+        killAt,
+        k + 1,
+        rewrittenAgain(afterSecond, afterThird),
+        rewrittenAgain(afterThird, end),
+        total(end));
     assertThat(end.keySet()).as(seed()).isEqualTo(scenario.secretKeys());
     assertThat(rewrittenAgain(afterSecond, afterThird))
         .as("%s: Secrets operator-3 rewrote again after operator-2 was killed", seed())
