@@ -112,8 +112,8 @@ class OperatorRotationE2E {
     operator.start();
     system.processes.track(
         () -> {
-          migrations.cancelAll();
           operator.stop();
+          migrations.cancelAll();
         });
 
     KmsPlugin plugin = Fixtures.plugin("kms", system.podHttpPort);

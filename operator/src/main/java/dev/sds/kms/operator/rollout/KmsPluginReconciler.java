@@ -17,10 +17,14 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,6 +68,11 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
   private final RotationCoordinator rotation;
   private final OperatorMetrics metrics;
   private final StatusAggregator aggregator = new StatusAggregator();
+
+  /** Lets a background migration ask for a reconcile after every page (its checkpoint). */
+  private final SimpleInboundEventSource<KmsPlugin> wake =
+      new SimpleInboundEventSource<>("migration-progress");
+
   private final Duration statusInterval;
   private final Clock clock;
 
@@ -78,6 +87,12 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
     this.metrics = metrics;
     this.statusInterval = statusInterval;
     this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, KmsPlugin>> prepareEventSources(
+      EventSourceContext<KmsPlugin> context) {
+    return List.of(wake);
   }
 
   @Override
@@ -108,8 +123,10 @@ public final class KmsPluginReconciler implements Reconciler<KmsPlugin> {
             plugin.getStatus(),
             clock.instant());
 
+    ResourceID id = ResourceID.fromResource(plugin);
     Optional<Duration> rotationRecheck =
-        rotation.coordinate(plugin, next, context.getClient(), clock.instant());
+        rotation.coordinate(
+            plugin, next, context.getClient(), clock.instant(), () -> wake.propagateEvent(id));
 
     metrics.record(plugin, next);
 

@@ -6,12 +6,17 @@ import dev.sds.kms.operator.crd.v1alpha1.CredentialsRef;
 import dev.sds.kms.operator.crd.v1alpha1.KmaasSpec;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginSpec;
+import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.crd.v1alpha1.SocketSpec;
 import dev.sds.kms.operator.status.SpecProblem;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,6 +58,18 @@ public final class SpecValidator {
       Set.of(SpecDefaults.CREDENTIALS_API_KEY, SpecDefaults.CREDENTIALS_TOKEN);
   private static final Set<String> PROTOCOLS =
       Set.of(SpecDefaults.PROTOCOL_CRYPTO_API, SpecDefaults.PROTOCOL_KACLS);
+  private static final Set<String> POLICIES = Set.of("Automatic", "Manual");
+  private static final Set<String> MIGRATORS = Set.of("Auto", "InProcess");
+
+  /** A {@code spec.rotation.resources} entry: a plural, then the API group if not core. */
+  private static final Pattern RESOURCE =
+      Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+
+  /** Limits of the CRD schema on spec.rotation (RotationSpec's @Min/@Max). */
+  static final int MAX_PAGE_SIZE = 10_000;
+
+  static final int MAX_QPS = 10_000;
+  static final int MAX_WORKERS = 64;
 
   /** Container paths a socket directory must neither be, contain, nor lie inside. */
   private static final List<String> RESERVED_DIRS =
@@ -81,6 +98,10 @@ public final class SpecValidator {
       problems.add(problem("spec must be set"));
       return problems;
     }
+    if (spec.unreadable() != null) {
+      problems.add(problem(spec.unreadable()));
+      return problems;
+    }
     image(spec.getImage(), problems);
     providerName(spec.getProviderName(), problems);
     kmaas(spec.getKmaas(), problems);
@@ -99,7 +120,97 @@ public final class SpecValidator {
     if (spec.getPriorityClassName() != null && !isObjectName(spec.getPriorityClassName())) {
       problems.add(problem("spec.priorityClassName must be a valid PriorityClass name"));
     }
+    resources(spec.getResources(), problems);
+    problems.addAll(validateRotation(plugin));
     return problems;
+  }
+
+  /**
+   * The problems of {@code spec.rotation} alone: while there is one, the operator neither starts
+   * nor continues a migration (it could not run it as asked).
+   */
+  public static List<SpecProblem> validateRotation(KmsPlugin plugin) {
+    List<SpecProblem> problems = new ArrayList<>();
+    if (plugin.getSpec() != null && plugin.getSpec().unreadable() != null) {
+      problems.add(problem(plugin.getSpec().unreadable()));
+      return problems;
+    }
+    RotationSpec rotation = plugin.getSpec() == null ? null : plugin.getSpec().getRotation();
+    if (rotation == null) {
+      return problems;
+    }
+    if (rotation.getPolicy() != null && !POLICIES.contains(rotation.getPolicy())) {
+      problems.add(problem("spec.rotation.policy must be Automatic or Manual"));
+    }
+    if (rotation.getMigrator() != null && !MIGRATORS.contains(rotation.getMigrator())) {
+      problems.add(problem("spec.rotation.migrator must be Auto or InProcess"));
+    }
+    if (rotation.getConvergenceDelay() != null
+        && parseDuration(rotation.getConvergenceDelay()) == null) {
+      problems.add(
+          problem(
+              "spec.rotation.convergenceDelay must be a duration such as 5m or 1h30m (units h, m,"
+                  + " s, ms, largest first)"));
+    }
+    range(rotation.getPageSize(), "spec.rotation.pageSize", MAX_PAGE_SIZE, problems);
+    range(rotation.getQps(), "spec.rotation.qps", MAX_QPS, problems);
+    range(rotation.getWorkers(), "spec.rotation.workers", MAX_WORKERS, problems);
+    if (rotation.getResources() != null) {
+      Set<String> seen = new HashSet<>();
+      for (String resource : rotation.getResources()) {
+        if (resource == null || resource.length() > 253 || !RESOURCE.matcher(resource).matches()) {
+          problems.add(
+              problem(
+                  "spec.rotation.resources entries must be a lower-case plural resource name,"
+                      + " followed by .<API group> unless core (secrets, widgets.example.com)"));
+          break;
+        }
+        if (!seen.add(resource)) {
+          problems.add(problem("spec.rotation.resources must not name a resource twice"));
+          break;
+        }
+      }
+    }
+    return problems;
+  }
+
+  private static void range(Integer value, String field, int max, List<SpecProblem> problems) {
+    if (value != null && (value < 1 || value > max)) {
+      problems.add(problem(field + " must be between 1 and " + max));
+    }
+  }
+
+  private static void resources(ResourceRequirements resources, List<SpecProblem> problems) {
+    if (resources == null) {
+      return;
+    }
+    quantities(resources.getRequests(), "spec.resources.requests", problems);
+    quantities(resources.getLimits(), "spec.resources.limits", problems);
+  }
+
+  private static void quantities(
+      Map<String, Quantity> quantities, String field, List<SpecProblem> problems) {
+    if (quantities == null) {
+      return;
+    }
+    for (Map.Entry<String, Quantity> entry : quantities.entrySet()) {
+      if (!isQuantity(entry.getValue())) {
+        problems.add(
+            problem(field + "." + entry.getKey() + " must be a quantity such as 100m or 320Mi"));
+      }
+    }
+  }
+
+  private static boolean isQuantity(Quantity quantity) {
+    if (quantity == null || quantity.getAmount() == null || quantity.getAmount().isEmpty()) {
+      return false;
+    }
+    try {
+      Quantity.getAmountInBytes(quantity);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static void image(String image, List<SpecProblem> problems) {

@@ -19,6 +19,7 @@ import dev.sds.kms.operator.migration.ResourceMigrator;
 import dev.sds.kms.operator.migration.StorageMigrationApi;
 import dev.sds.kms.operator.migration.StorageVersionMigrator;
 import dev.sds.kms.operator.rollout.SpecDefaults;
+import dev.sds.kms.operator.rollout.SpecValidator;
 import dev.sds.kms.operator.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -43,6 +44,15 @@ import java.util.function.Function;
 public final class RotationCoordinator {
   /** How soon to look again while a migration runs (progress is checkpointed in status then). */
   static final Duration MIGRATING_RECHECK = Duration.ofSeconds(2);
+
+  /**
+   * How soon to look again while the migration waits for its checkpoint to show in the stored
+   * status: the next reconcile reads the status just patched and lets the migration go on.
+   */
+  static final Duration CHECKPOINT_RECHECK = Duration.ofMillis(100);
+
+  /** How long a migration waits after a page for its checkpoint to be stored before going on. */
+  static final Duration CHECKPOINT_WAIT = Duration.ofSeconds(30);
 
   /** What {@code spec.rotation.resources} means when unset: only Secrets are migrated. */
   public static final List<String> DEFAULT_RESOURCES = List.of("secrets");
@@ -82,8 +92,26 @@ public final class RotationCoordinator {
    */
   public Optional<Duration> coordinate(
       KmsPlugin plugin, KmsPluginStatus next, KubernetesClient client, Instant now) {
+    return coordinate(plugin, next, client, now, () -> {});
+  }
+
+  /**
+   * As {@link #coordinate(KmsPlugin, KmsPluginStatus, KubernetesClient, Instant)}.
+   *
+   * @param reconcileSoon asks for a reconcile of {@code plugin} now; a migration calls it after
+   *     every page so that its checkpoint reaches the status at once
+   */
+  public Optional<Duration> coordinate(
+      KmsPlugin plugin,
+      KmsPluginStatus next,
+      KubernetesClient client,
+      Instant now,
+      Runnable reconcileSoon) {
     KmsPluginStatus previous = plugin.getStatus();
     String key = MigrationRunners.key(plugin);
+    // what this reconcile read is what the API server stored: a migration waiting for its
+    // checkpoint to be stored may go on
+    runners.get(key).ifPresent(r -> r.persisted(storedCheckpoints(previous)));
     long generation =
         plugin.getMetadata().getGeneration() == null ? 0 : plugin.getMetadata().getGeneration();
     RotationStatus current = previous == null ? null : previous.getRotation();
@@ -91,14 +119,16 @@ public final class RotationCoordinator {
         previous == null || previous.getHistory() == null ? List.of() : previous.getHistory();
 
     RotationStateMachine.Step step;
-    if (SpecDefaults.paused(plugin)) {
+    if (SpecDefaults.paused(plugin) || !SpecValidator.validateRotation(plugin).isEmpty()) {
+      // paused, or spec.rotation cannot be followed as written (Degraded says why): resumed from
+      // the checkpoint once unpaused or fixed
       runners.cancel(key);
       step = machine.hold(current, history);
     } else {
       step = machine.next(current, inputs(plugin, next, client, now, key, history));
     }
 
-    act(plugin, client, key, step);
+    act(plugin, client, key, step, reconcileSoon);
     next.setRotation(step.status());
     next.setHistory(step.history().isEmpty() ? null : step.history());
     next.setConditions(RotationConditions.apply(next.getConditions(), step, generation, now));
@@ -118,9 +148,19 @@ public final class RotationCoordinator {
     step.events().forEach(e -> events.record(client, plugin, e, now));
 
     if (step.phase() == RotationPhase.Migrating) {
-      return Optional.of(MIGRATING_RECHECK);
+      boolean waiting = runners.get(key).map(MigrationRunner::awaitingCheckpoint).orElse(false);
+      return Optional.of(waiting ? CHECKPOINT_RECHECK : MIGRATING_RECHECK);
     }
     return step.recheckAfter();
+  }
+
+  /** The checkpoints in a stored status, one per resource, as a resume would read them. */
+  private static List<MigrationCheckpoint> storedCheckpoints(KmsPluginStatus stored) {
+    RotationStatus rotation = stored == null ? null : stored.getRotation();
+    if (rotation == null || rotation.getResources() == null) {
+      return List.of();
+    }
+    return rotation.getResources().stream().map(MigrationCheckpoint::fromStatus).toList();
   }
 
   private RotationInputs inputs(
@@ -180,7 +220,8 @@ public final class RotationCoordinator {
 
   private MigrationState migrationState(String key) {
     Optional<MigrationRunner> runner = runners.get(key);
-    if (runner.isEmpty()) {
+    if (runner.isEmpty() || runner.get().cancelled()) {
+      // cancelled by us (spec.paused): not a failed attempt; resumed from the checkpoint
       return new MigrationState.NotStarted();
     }
     MigrationRunner.State state = runner.get().state();
@@ -197,11 +238,16 @@ public final class RotationCoordinator {
   }
 
   private void act(
-      KmsPlugin plugin, KubernetesClient client, String key, RotationStateMachine.Step step) {
+      KmsPlugin plugin,
+      KubernetesClient client,
+      String key,
+      RotationStateMachine.Step step,
+      Runnable reconcileSoon) {
     switch (step.action().kind()) {
       case START_MIGRATION -> {
         String toKeyId = step.action().toKeyId();
-        if (toKeyId.equals(targets.get(key)) && runners.get(key).isPresent()) {
+        if (toKeyId.equals(targets.get(key))
+            && runners.get(key).map(r -> !r.cancelled()).orElse(false)) {
           // the reconcile saw a status older than its own last patch (informer lag) and asked
           // again for the migration that is already running (or just finished): keep that one
           return;
@@ -218,7 +264,8 @@ public final class RotationCoordinator {
                     new MigrationTargetResolver(client)::resolve,
                     checkpoints,
                     MigrationSettings.from(rotationSpec(plugin)),
-                    () -> {}));
+                    reconcileSoon,
+                    CHECKPOINT_WAIT));
       }
       case CANCEL_MIGRATION -> {
         runners.forget(key);
@@ -248,8 +295,12 @@ public final class RotationCoordinator {
     return new MigrationEngine(client);
   }
 
-  /** Resumes from the checkpoints in status; resources without one start from the beginning. */
-  private static List<MigrationCheckpoint> checkpoints(KmsPlugin plugin, RotationStatus status) {
+  /**
+   * Resumes from the checkpoints in status; resources without one start from the beginning, and so
+   * do resources whose listing ended with objects that could not be rewritten: which ones is not
+   * known (only the first few are named), and they may still be stored under an earlier key.
+   */
+  static List<MigrationCheckpoint> checkpoints(KmsPlugin plugin, RotationStatus status) {
     List<ResourceProgress> stored =
         status == null || status.getResources() == null ? List.of() : status.getResources();
     List<MigrationCheckpoint> checkpoints = new ArrayList<>();
@@ -259,6 +310,7 @@ public final class RotationCoordinator {
               .filter(p -> resource.equals(p.getResource()))
               .findFirst()
               .map(MigrationCheckpoint::fromStatus)
+              .filter(c -> !(c.done() && c.failed() > 0))
               .orElse(MigrationCheckpoint.start(resource)));
     }
     return checkpoints;

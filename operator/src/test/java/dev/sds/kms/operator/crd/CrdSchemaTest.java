@@ -169,6 +169,63 @@ class CrdSchemaTest {
         .containsExactly("protocol kacls needs credentials of type Token (a JWT)");
   }
 
+  /**
+   * A structural schema: every field has a type (or is int-or-string), so kube-apiserver refuses a
+   * KmsPlugin with a value of the wrong type; a spec it lets through that the model still cannot
+   * read (an empty resource quantity) is reported, not fatal (SpecJsonTest, KmsPluginReconcilerIT).
+   */
+  @Test
+  void everyFieldHasATypeSoTheApiServerRefusesWrongTypes() {
+    List<String> untyped = new java.util.ArrayList<>();
+    typed("spec", spec, untyped);
+    typed(
+        "status", version.getSchema().getOpenAPIV3Schema().getProperties().get("status"), untyped);
+    assertThat(untyped).as("fields without a type").isEmpty();
+    assertThat(spec.getXKubernetesPreserveUnknownFields()).isNotEqualTo(Boolean.TRUE);
+  }
+
+  private static void typed(String path, JSONSchemaProps props, List<String> untyped) {
+    boolean intOrString = Boolean.TRUE.equals(props.getXKubernetesIntOrString());
+    if ((props.getType() == null || props.getType().isEmpty()) && !intOrString) {
+      untyped.add(path);
+    }
+    if (props.getProperties() != null) {
+      props.getProperties().forEach((name, child) -> typed(path + "." + name, child, untyped));
+    }
+    if (props.getItems() != null && props.getItems().getSchema() != null) {
+      typed(path + "[]", props.getItems().getSchema(), untyped);
+    }
+    if (props.getAdditionalProperties() != null
+        && props.getAdditionalProperties().getSchema() != null) {
+      typed(path + "{}", props.getAdditionalProperties().getSchema(), untyped);
+    }
+  }
+
+  /** The numeric limits the API server enforces, the same as SpecValidator's. */
+  @Test
+  void numbersHaveTheirLimits() {
+    assertThat(limits("httpPort")).containsExactly(1024.0, 65535.0);
+    assertThat(limits("rotation.pageSize")).containsExactly(1.0, 10000.0);
+    assertThat(limits("rotation.qps")).containsExactly(1.0, 10000.0);
+    assertThat(limits("rotation.workers")).containsExactly(1.0, 64.0);
+  }
+
+  private static List<Double> limits(String dottedPath) {
+    JSONSchemaProps props = at(dottedPath);
+    assertThat(props.getType()).as("type of %s", dottedPath).isEqualTo("integer");
+    return List.of(props.getMinimum(), props.getMaximum());
+  }
+
+  @Test
+  void rotationPatterns() {
+    assertThat(accepts("rotation.policy", "Manual")).isTrue();
+    assertThat(accepts("rotation.policy", "Sometimes")).isFalse();
+    assertThat(accepts("rotation.migrator", "InProcess")).isTrue();
+    assertThat(accepts("rotation.migrator", "Remote")).isFalse();
+    assertThat(accepts("rotation.convergenceDelay", "5m")).isTrue();
+    assertThat(accepts("rotation.convergenceDelay", "300")).isFalse();
+  }
+
   static List<ValidationRule> rules(String dottedPath) {
     List<ValidationRule> rules = at(dottedPath).getXKubernetesValidations();
     assertThat(rules).as("x-kubernetes-validations of %s", dottedPath).isNotNull();

@@ -1,6 +1,7 @@
 package dev.sds.kms.operator.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.sds.kms.operator.crd.v1alpha1.ResourceProgress;
@@ -48,13 +49,19 @@ class MigrationRunnerTest {
   }
 
   private MigrationRunner runner(ResourceMigrator migrator, List<MigrationCheckpoint> checkpoints) {
+    return runner(migrator, checkpoints, Duration.ZERO);
+  }
+
+  private MigrationRunner runner(
+      ResourceMigrator migrator, List<MigrationCheckpoint> checkpoints, Duration checkpointWait) {
     return new MigrationRunner(
         "ns/kms",
         migrator,
         MigrationRunnerTest::target,
         checkpoints,
         MigrationSettings.DEFAULTS,
-        changes::incrementAndGet);
+        changes::incrementAndGet,
+        checkpointWait);
   }
 
   @Test
@@ -113,6 +120,78 @@ class MigrationRunnerTest {
                 .withSkipped(1L)
                 .withFailed(0L)
                 .withDone(true));
+  }
+
+  @Test
+  void theFinalCountsAreOverEveryRunAndIncludeTheResourcesAnEarlierRunFinished() {
+    MigrationRunner runner =
+        runner(
+            twoPages(0, new CountDownLatch(0)),
+            List.of(
+                new MigrationCheckpoint("secrets", null, 3000, 2, 0, true),
+                new MigrationCheckpoint("configmaps", "abc", 100, 1, 0, false)));
+
+    runner.start();
+
+    await().atMost(Duration.ofSeconds(5)).until(runner::finished);
+    assertThat(((MigrationRunner.State.Succeeded) runner.state()).results())
+        .extracting(
+            MigrationResult::resource,
+            MigrationResult::migrated,
+            MigrationResult::skipped,
+            MigrationResult::done)
+        .containsExactly(tuple("secrets", 3000L, 2L, true), tuple("configmaps", 120L, 1L, true));
+  }
+
+  @Test
+  void withACheckpointWaitTheNextPageWaitsUntilThePreviousCheckpointIsStored() {
+    MigrationRunner runner =
+        runner(
+            twoPages(0, new CountDownLatch(0)),
+            List.of(MigrationCheckpoint.start("secrets")),
+            Duration.ofSeconds(30));
+
+    runner.start();
+
+    await().atMost(Duration.ofSeconds(5)).until(runner::awaitingCheckpoint);
+    assertThat(runner.checkpoints())
+        .containsExactly(new MigrationCheckpoint("secrets", "t1", 10, 0, 0, false));
+    // an older status (or another resource's) lets nothing go on
+    runner.persisted(List.of(MigrationCheckpoint.start("secrets")));
+    assertThat(runner.awaitingCheckpoint()).isTrue();
+    assertThat(changes.get()).isEqualTo(1);
+
+    // the status now holds page 1's checkpoint (counts as a resume would read them)
+    runner.persisted(List.of(new MigrationCheckpoint("secrets", "t1", 10, 0, 0, false)));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> changes.get() == 2);
+    await().atMost(Duration.ofSeconds(5)).until(runner::awaitingCheckpoint);
+    runner.persisted(List.of(new MigrationCheckpoint("secrets", null, 20, 0, 0, true)));
+    await().atMost(Duration.ofSeconds(5)).until(runner::finished);
+    assertThat(runner.state()).isInstanceOf(MigrationRunner.State.Succeeded.class);
+  }
+
+  @Test
+  void aCheckpointThatIsNeverStoredHoldsThePageOnlyForTheWaitOrUntilCancelled() {
+    MigrationRunner patient =
+        runner(
+            twoPages(0, new CountDownLatch(0)),
+            List.of(MigrationCheckpoint.start("secrets")),
+            Duration.ofMillis(300));
+    patient.start();
+    await().atMost(Duration.ofSeconds(10)).until(patient::finished);
+    assertThat(patient.state()).isInstanceOf(MigrationRunner.State.Succeeded.class);
+
+    MigrationRunner cancelled =
+        runner(
+            twoPages(0, new CountDownLatch(0)),
+            List.of(MigrationCheckpoint.start("configmaps")),
+            Duration.ofMinutes(10));
+    cancelled.start();
+    await().atMost(Duration.ofSeconds(5)).until(cancelled::awaitingCheckpoint);
+    cancelled.cancel();
+    await().atMost(Duration.ofSeconds(5)).until(cancelled::finished);
+    assertThat(cancelled.awaitingCheckpoint()).isFalse();
   }
 
   @Test

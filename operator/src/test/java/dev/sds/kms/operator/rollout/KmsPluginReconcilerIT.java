@@ -14,22 +14,28 @@ import static org.awaitility.Awaitility.await;
 import dev.sds.kms.operator.KmsOperator;
 import dev.sds.kms.operator.OperatorSettings;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
+import dev.sds.kms.operator.crd.v1alpha1.KmsPluginSpec;
+import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.testing.FakeDaemons;
 import dev.sds.kms.operator.testing.Fixtures;
 import dev.sds.kms.operator.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -235,6 +241,95 @@ class KmsPluginReconcilerIT {
           return p;
         });
     await().atMost(WAIT).until(() -> !configHash(awaitDaemonSet(client, "kms")).equals(hashBefore));
+  }
+
+  @Test
+  void aKmsPluginWithEveryFieldAtOrPastItsLimitIsDegradedAndTheOthersAreStillRolledOut() {
+    createReferencedObjects(client);
+    // the CRUD mock applies no schema: what a CRD installed without validation would let in
+    KmsPlugin extreme = plugin("x".repeat(63), daemons.port());
+    KmsPluginSpec spec = extreme.getSpec();
+    spec.setImage("registry.example/" + "i".repeat(10_000));
+    spec.setProviderName("p".repeat(63));
+    spec.setKeyId("k".repeat(64));
+    spec.getKmaas().setTenantId("t".repeat(64));
+    spec.setHealthCheckInterval("999999999h");
+    spec.setNodeSelector(
+        IntStream.range(0, 200).boxed().collect(Collectors.toMap(i -> "label-" + i, i -> "v")));
+    spec.setHttpPort(Integer.MAX_VALUE);
+    spec.setRotation(
+        new RotationSpec()
+            .withPageSize(Integer.MAX_VALUE)
+            .withWorkers(1_000_000)
+            .withQps(0)
+            .withConvergenceDelay("9".repeat(40) + "h")
+            .withResources(List.of("secrets", "secrets")));
+    client.resource(extreme).create();
+
+    client.resource(plugin("kms", daemons.port())).create();
+
+    playDaemonSetController(client, awaitDaemonSet(client, "kms"), 2);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(get(client, "kms"), "Available").getReason())
+                  .isEqualTo("AllNodesReady");
+              Condition degraded =
+                  condition(get(client, extreme.getMetadata().getName()), "Degraded");
+              assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+              assertThat(degraded.getMessage())
+                  .contains("spec.httpPort must be between 1024 and 65535")
+                  .contains("spec.rotation.convergenceDelay must be a duration")
+                  .contains("and 4 more");
+            });
+    assertThat(client.apps().daemonSets().inNamespace(NS).list().getItems())
+        .extracting(ds -> ds.getMetadata().getOwnerReferences().get(0).getName())
+        .containsExactly("kms");
+  }
+
+  @Test
+  void aKmsPluginTheModelCannotReadDoesNotStopTheOthers() {
+    createReferencedObjects(client);
+    GenericKubernetesResource unreadable =
+        Serialization.unmarshal(
+            Serialization.asJson(plugin("unreadable", daemons.port())),
+            GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec =
+        (Map<String, Object>) unreadable.getAdditionalProperties().get("spec");
+    spec.put("httpPort", "eighty");
+    spec.put("resources", Map.of("limits", Map.of("memory", "")));
+    client
+        .genericKubernetesResources("kms.sds.dev/v1alpha1", "KmsPlugin")
+        .inNamespace(NS)
+        .resource(unreadable)
+        .create();
+
+    client.resource(plugin("kms", daemons.port())).create();
+
+    awaitDaemonSet(client, "kms");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Condition degraded = condition(get(client, "unreadable"), "Degraded");
+              assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+              assertThat(degraded.getMessage())
+                  .contains("spec.httpPort cannot be read (it must be an integer)")
+                  .doesNotContain("eighty");
+            });
+    assertThat(get(client, "unreadable").getSpec().unreadable()).isNotNull();
+    // the stored spec is left as it was
+    assertThat(
+            client
+                .genericKubernetesResources("kms.sds.dev/v1alpha1", "KmsPlugin")
+                .inNamespace(NS)
+                .withName("unreadable")
+                .get()
+                .getAdditionalProperties()
+                .get("spec"))
+        .isEqualTo(spec);
   }
 
   private static KmsPlugin withUrl(KmsPlugin plugin, String url) {

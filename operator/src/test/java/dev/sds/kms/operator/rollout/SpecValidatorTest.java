@@ -8,8 +8,11 @@ import dev.sds.kms.operator.crd.v1alpha1.ClientCertificateRef;
 import dev.sds.kms.operator.crd.v1alpha1.CredentialsRef;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginSpec;
+import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.crd.v1alpha1.SocketSpec;
 import dev.sds.kms.operator.status.SpecProblem;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -211,7 +214,93 @@ class SpecValidatorTest {
         bad(
             "priority class in capitals",
             s -> s.setPriorityClassName("High"),
-            "spec.priorityClassName must be"));
+            "spec.priorityClassName must be"),
+        bad(
+            "memory limit not a quantity",
+            s ->
+                s.setResources(
+                    new ResourceRequirementsBuilder()
+                        .addToLimits("memory", new Quantity("lots", null))
+                        .build()),
+            "spec.resources.limits.memory must be a quantity"),
+        bad(
+            "cpu request without a number",
+            s ->
+                s.setResources(
+                    new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("m", null))
+                        .build()),
+            "spec.resources.requests.cpu must be a quantity"),
+        bad(
+            "rotation policy Sometimes",
+            s -> s.setRotation(new RotationSpec().withPolicy("Sometimes")),
+            "spec.rotation.policy must be Automatic or Manual"),
+        bad(
+            "rotation migrator Remote",
+            s -> s.setRotation(new RotationSpec().withMigrator("Remote")),
+            "spec.rotation.migrator must be Auto or InProcess"),
+        bad(
+            "convergence delay without a unit",
+            s -> s.setRotation(new RotationSpec().withConvergenceDelay("300")),
+            "spec.rotation.convergenceDelay must be a duration"),
+        bad(
+            "convergence delay beyond what a duration holds",
+            s -> s.setRotation(new RotationSpec().withConvergenceDelay("9".repeat(30) + "h")),
+            "spec.rotation.convergenceDelay must be a duration"),
+        bad(
+            "page size 0",
+            s -> s.setRotation(new RotationSpec().withPageSize(0)),
+            "spec.rotation.pageSize must be between 1 and 10000"),
+        bad(
+            "page size 10001",
+            s -> s.setRotation(new RotationSpec().withPageSize(10_001)),
+            "spec.rotation.pageSize must be between 1 and 10000"),
+        bad(
+            "qps negative",
+            s -> s.setRotation(new RotationSpec().withQps(-1)),
+            "spec.rotation.qps must be between 1 and 10000"),
+        bad(
+            "a million workers",
+            s -> s.setRotation(new RotationSpec().withWorkers(1_000_000)),
+            "spec.rotation.workers must be between 1 and 64"),
+        bad(
+            "resource with a path",
+            s -> s.setRotation(new RotationSpec().withResources(List.of("secrets", "../etc"))),
+            "spec.rotation.resources entries must be"),
+        bad(
+            "resource empty",
+            s -> s.setRotation(new RotationSpec().withResources(List.of(""))),
+            "spec.rotation.resources entries must be"),
+        bad(
+            "resource twice",
+            s -> s.setRotation(new RotationSpec().withResources(List.of("secrets", "secrets"))),
+            "spec.rotation.resources must not name a resource twice"));
+  }
+
+  @Test
+  void everyFieldAtItsLimitIsValid() {
+    KmsPlugin plugin = TestPlugins.full();
+    plugin.getMetadata().setName("n".repeat(63));
+    KmsPluginSpec s = plugin.getSpec();
+    s.setProviderName("p".repeat(63));
+    s.setKeyId("k".repeat(64));
+    s.getKmaas().setTenantId("t".repeat(64));
+    s.setHttpPort(65535);
+    s.setHealthCheckInterval("999999999h");
+    s.setSocket(new SocketSpec().withHostDirectory("/var/run/" + "d".repeat(89)));
+    s.setRotation(
+        new RotationSpec()
+            .withPageSize(10_000)
+            .withQps(10_000)
+            .withWorkers(64)
+            .withConvergenceDelay("999999999h999999999m999999999999s")
+            .withResources(List.of("secrets", "configmaps", "widgets.example.com")));
+
+    assertThat(SpecValidator.validate(plugin)).isEmpty();
+
+    s.setHttpPort(1024);
+    s.getRotation().withPageSize(1).withQps(1).withWorkers(1).withConvergenceDelay("0s");
+    assertThat(SpecValidator.validate(plugin)).isEmpty();
   }
 
   private static Arguments bad(String name, Consumer<KmsPluginSpec> change, String message) {

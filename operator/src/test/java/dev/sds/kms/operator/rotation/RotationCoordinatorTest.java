@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginStatus;
 import dev.sds.kms.operator.crd.v1alpha1.NodeStatus;
+import dev.sds.kms.operator.crd.v1alpha1.ResourceProgress;
 import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.crd.v1alpha1.RotationStatus;
+import dev.sds.kms.operator.migration.MigrationCheckpoint;
 import dev.sds.kms.operator.migration.MigrationRunner;
 import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.testing.Fixtures;
@@ -45,6 +47,73 @@ class RotationCoordinatorTest {
     coordinator.coordinate(stale, freshReport(), cluster.client(), now.plusSeconds(2));
 
     assertThat(runners.get(MigrationRunners.key(stale))).containsSame(first);
+  }
+
+  @Test
+  void aRotationSpecThatCannotBeFollowedHoldsTheRotationUntilFixed() {
+    KmsPlugin plugin = convergedLongAgo();
+    plugin.getSpec().getRotation().setWorkers(1_000_000);
+    Instant now = Instant.parse("2026-11-25T12:00:00Z");
+    KmsPluginStatus next = freshReport();
+
+    coordinator.coordinate(plugin, next, cluster.client(), now);
+
+    assertThat(next.getRotation().getPhase()).isEqualTo("Converging");
+    assertThat(runners.get(MigrationRunners.key(plugin))).isEmpty();
+
+    plugin.getSpec().getRotation().setWorkers(4);
+    KmsPluginStatus fixed = freshReport();
+    coordinator.coordinate(plugin, fixed, cluster.client(), now.plusSeconds(2));
+    assertThat(fixed.getRotation().getPhase()).isEqualTo("Migrating");
+  }
+
+  @Test
+  void aMigrationCancelledByAPauseIsResumedAfterwardsNotCountedAsAFailedAttempt() {
+    KmsPlugin plugin = convergedLongAgo();
+    Instant now = Instant.parse("2026-11-25T12:00:00Z");
+    KmsPluginStatus written = freshReport();
+    coordinator.coordinate(plugin, written, cluster.client(), now);
+    assertThat(written.getRotation().getPhase()).isEqualTo("Migrating");
+    MigrationRunner first = runners.get(MigrationRunners.key(plugin)).orElseThrow();
+
+    runners.cancel(MigrationRunners.key(plugin)); // what spec.paused does
+    plugin.setStatus(written);
+    KmsPluginStatus next = freshReport();
+    coordinator.coordinate(plugin, next, cluster.client(), now.plusSeconds(2));
+
+    assertThat(next.getRotation().getPhase()).isEqualTo("Migrating");
+    assertThat(next.getRotation().getAttempts()).isNull();
+    assertThat(runners.get(MigrationRunners.key(plugin)).orElseThrow()).isNotSameAs(first);
+  }
+
+  @Test
+  void aResourceWhoseListingEndedWithObjectsNotRewrittenIsMigratedAgainFromTheStart() {
+    KmsPlugin plugin = Fixtures.plugin("kms", 8083);
+    plugin
+        .getSpec()
+        .setRotation(new RotationSpec().withResources(List.of("secrets", "configmaps")));
+    RotationStatus status =
+        new RotationStatus()
+            .withResources(
+                List.of(
+                    // which 2 Secrets failed is not known: they may still be on the old key
+                    new ResourceProgress()
+                        .withResource("secrets")
+                        .withMigrated(98L)
+                        .withSkipped(0L)
+                        .withFailed(2L)
+                        .withDone(true),
+                    new ResourceProgress()
+                        .withResource("configmaps")
+                        .withContinueToken("abc")
+                        .withMigrated(10L)
+                        .withFailed(1L)
+                        .withDone(false)));
+
+    assertThat(RotationCoordinator.checkpoints(plugin, status))
+        .containsExactly(
+            MigrationCheckpoint.start("secrets"),
+            new MigrationCheckpoint("configmaps", "abc", 10, 0, 1, false));
   }
 
   private static KmsPlugin convergedLongAgo() {

@@ -51,7 +51,14 @@ import java.util.regex.Pattern;
  *       object;
  *   <li>injected faults: N× 409 for an object (optionally written by "someone else" first), 429
  *       with Retry-After for the k-th request, 410 Gone for the j-th continue, object deleted just
- *       before its PUT.
+ *       before its PUT; 500 or a late answer (beyond the client's timeout) for every n-th LIST, PUT
+ *       or status PATCH ({@link #failEvery}, {@link #delayEvery}), counted per object they hit;
+ *   <li>a log of every request ({@link #calls()}: method, path, User-Agent, answer code), so that a
+ *       test can tell who wrote what and which verbs the operator uses;
+ *   <li>fencing: requests from a client whose User-Agent is {@linkplain #fence fenced} change
+ *       nothing and answer 403, as if its process had been killed at that moment;
+ *   <li>an optional authorizer ({@link #authorize}) that answers 403 to what it does not allow;
+ *   <li>the answer every user gets to a SelfSubjectRulesReview (JOSDK's leader election asks).
  * </ul>
  */
 public final class PagingDispatcher extends KubernetesCrudDispatcher {
@@ -91,6 +98,65 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
   private volatile int throttledRequest = -1;
   private volatile int goneContinue = -1;
   private volatile int failNextList = 0;
+
+  // faults by kind, fencing, the request log
+  private final Map<Kind, List<EveryNth>> everyNth = new ConcurrentHashMap<>();
+  private final Map<Kind, AtomicInteger> seenByKind = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> faultsByObject = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> putsByObject = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> lateUpdates = new ConcurrentHashMap<>();
+  private final AtomicInteger injected = new AtomicInteger();
+  private final java.util.Set<String> fenced = ConcurrentHashMap.newKeySet();
+  private final List<ApiCall> calls = new CopyOnWriteArrayList<>();
+  private final AtomicLong sequence = new AtomicLong();
+  private volatile java.util.function.Predicate<ApiCall> authorizer;
+  private final Map<String, java.util.function.BooleanSupplier> fenceWhen =
+      new ConcurrentHashMap<>();
+  private volatile boolean recording;
+
+  /** The requests {@link #failEvery} and {@link #delayEvery} count, each kind on its own. */
+  public enum Kind {
+    /** LIST of secrets or configmaps (a page). */
+    LIST,
+    /** PUT of one core object in a namespace (a Secret rewritten, say). */
+    PUT,
+    /** PATCH of any object's {@code status} subresource. */
+    STATUS_PATCH
+  }
+
+  /**
+   * Every n-th request of a kind gets a fault: 500 when {@code delay} is null, else a late answer.
+   */
+  private record EveryNth(int n, java.time.Duration delay) {}
+
+  /**
+   * One request as the API server saw it.
+   *
+   * @param seq order of arrival
+   * @param at when it arrived
+   * @param query the decoded query parameters
+   * @param userAgent the client's User-Agent header (fabric8: {@code Config#userAgent})
+   * @param code the answer's HTTP code
+   * @param body the answer's body (the object as stored), kept only for writes of Leases, to follow
+   *     who holds them
+   */
+  public record ApiCall(
+      long seq,
+      java.time.Instant at,
+      String method,
+      String path,
+      Map<String, String> query,
+      String userAgent,
+      int code,
+      String body) {
+    public boolean write() {
+      return !"GET".equals(method);
+    }
+
+    public boolean accepted() {
+      return code >= 200 && code < 300;
+    }
+  }
 
   private static final class Conflict {
     int remaining;
@@ -162,7 +228,94 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     deleteBeforeUpdate.put(key(plural, namespace, name), true);
   }
 
+  /**
+   * Every {@code n}-th request of {@code kind} from now answers 500 InternalError and changes
+   * nothing (fabric8 retries 5xx by itself, as client-go does).
+   */
+  public void failEvery(Kind kind, int n) {
+    everyNth.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(new EveryNth(n, null));
+  }
+
+  /**
+   * Every {@code n}-th request of {@code kind} from now is answered only after {@code delay} (set
+   * it beyond the client's request timeout). A PUT or PATCH is carried out first: kube-apiserver
+   * wrote the object, but the client never heard so and tries again.
+   */
+  public void delayEvery(Kind kind, int n, java.time.Duration delay) {
+    everyNth.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(new EveryNth(n, delay));
+  }
+
+  /**
+   * From now on, requests whose User-Agent is {@code userAgent} change nothing and answer 403: the
+   * client's process is gone as far as the cluster can tell (a kill, without any goodbye).
+   */
+  public void fence(String userAgent) {
+    fenced.add(userAgent);
+  }
+
+  /**
+   * Fences {@code userAgent} right after the successful PUT (by anyone) that makes {@code
+   * condition} true, for example once so many Secrets have been rewritten: what it sends after that
+   * PUT changes nothing.
+   */
+  public void fenceWhen(String userAgent, java.util.function.BooleanSupplier condition) {
+    fenceWhen.put(userAgent, condition);
+  }
+
+  /** Whether {@code userAgent} is fenced. */
+  public boolean fenced(String userAgent) {
+    return fenced.contains(userAgent);
+  }
+
+  /** Requests {@code authorizer} does not allow answer 403 Forbidden and change nothing. */
+  public void authorize(java.util.function.Predicate<ApiCall> authorizer) {
+    this.authorizer = authorizer;
+  }
+
+  /** Keeps every request from now on in {@link #calls()} (off by default: benchmarks send many). */
+  public PagingDispatcher recordCalls() {
+    recording = true;
+    return this;
+  }
+
   // ---- what happened
+
+  /** Every request since {@link #recordCalls()} (discovery included), in order of arrival. */
+  public List<ApiCall> calls() {
+    return List.copyOf(calls);
+  }
+
+  /** Injected faults (from {@link #failEvery} and {@link #delayEvery}) so far. */
+  public int injectedFaults() {
+    return injected.get();
+  }
+
+  /**
+   * Per {@code plural/namespace/name}: injected faults that hit a PUT of the object or a LIST page
+   * holding it (each could make the migration write the object once more).
+   */
+  public Map<String, Integer> faultsByObject() {
+    Map<String, Integer> copy = new LinkedHashMap<>();
+    faultsByObject.forEach((k, v) -> copy.put(k, v.get()));
+    return copy;
+  }
+
+  /**
+   * Per {@code plural/namespace/name}: PUTs that were carried out but answered late ({@link
+   * #delayEvery}), so that the client did not learn that they had succeeded.
+   */
+  public Map<String, Integer> lateUpdates() {
+    Map<String, Integer> copy = new LinkedHashMap<>();
+    lateUpdates.forEach((k, v) -> copy.put(k, v.get()));
+    return copy;
+  }
+
+  /** PUT requests per {@code plural/namespace/name}, answered or not, successful or not. */
+  public Map<String, Integer> putRequests() {
+    Map<String, Integer> copy = new LinkedHashMap<>();
+    putsByObject.forEach((k, v) -> copy.put(k, v.get()));
+    return copy;
+  }
 
   /** Successful PUTs of one object. */
   public int updates(String plural, String namespace, String name) {
@@ -183,6 +336,9 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
 
   public void resetCounts() {
     updates.clear();
+    putsByObject.clear();
+    faultsByObject.clear();
+    lateUpdates.clear();
     lists.set(0);
     putRequests.set(0);
     getRequests.set(0);
@@ -326,6 +482,42 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     String path = q < 0 ? fullPath : fullPath.substring(0, q);
     Map<String, String> query = q < 0 ? Map.of() : query(fullPath.substring(q + 1));
     String method = request.getMethod();
+    String userAgent = request.getHeader("User-Agent");
+    long seq = sequence.incrementAndGet();
+    java.time.Instant arrived = java.time.Instant.now();
+    MockResponse response;
+    if (userAgent != null && fenced.contains(userAgent)) {
+      response = status(403, "Forbidden", "fenced: this client's process is gone");
+    } else {
+      java.util.function.Predicate<ApiCall> allowed = authorizer;
+      if (allowed != null
+          && !allowed.test(
+              new ApiCall(seq, java.time.Instant.now(), method, path, query, userAgent, 0, null))) {
+        response =
+            status(
+                403,
+                "Forbidden",
+                method + " " + path + " is forbidden: the operator's role does not allow it");
+      } else {
+        response = route(request, path, query, method);
+      }
+    }
+    if (recording) {
+      String body =
+          path.contains("/leases") && !"GET".equals(method) && response.getBody() != null
+              ? new String(response.getBody().getBytes(), StandardCharsets.UTF_8)
+              : null;
+      calls.add(new ApiCall(seq, arrived, method, path, query, userAgent, code(response), body));
+    }
+    return response;
+  }
+
+  private MockResponse route(
+      RecordedRequest request, String path, Map<String, String> query, String method) {
+    if ("POST".equals(method)
+        && path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+      return selfSubjectRulesReview();
+    }
 
     if ("GET".equals(method)) {
       if (path.equals("/__counts")) {
@@ -341,7 +533,23 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
       return status(429, "TooManyRequests", "slow down").setHeader("Retry-After", "1");
     }
     if ("GET".equals(method) && LIST.matcher(path).matches() && !query.containsKey("watch")) {
-      return locked(false, () -> list(path, query));
+      EveryNth fault = fault(Kind.LIST);
+      MockResponse page = locked(false, () -> list(path, query));
+      if (fault == null) {
+        return page;
+      }
+      Matcher m = LIST.matcher(path);
+      m.matches();
+      if (code(page) == 200) {
+        // every object on the page the client did not get is hit by this fault
+        String body = page.getBody().readUtf8();
+        for (GenericKubernetesResource item :
+            Serialization.unmarshal(body, GenericKubernetesResourceList.class).getItems()) {
+          hit(key(m.group(1), item.getMetadata().getNamespace(), item.getMetadata().getName()));
+        }
+        page = new MockResponse().setResponseCode(200).setBody(body);
+      }
+      return faulty(fault, page);
     }
     Matcher object = OBJECT.matcher(path);
     if ("GET".equals(method)) {
@@ -349,11 +557,81 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     }
     if ("PUT".equals(method) && object.matches()) {
       putRequests.incrementAndGet();
-      return locked(
-          true, () -> update(request, path, object.group(2), object.group(1), object.group(3)));
+      String key = key(object.group(2), object.group(1), object.group(3));
+      putsByObject.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      EveryNth fault = fault(Kind.PUT);
+      if (fault != null) {
+        hit(key);
+        if (fault.delay() == null) {
+          return faulty(fault, null);
+        }
+      }
+      MockResponse answer =
+          locked(
+              true, () -> update(request, path, object.group(2), object.group(1), object.group(3)));
+      if (fault != null && answer.code() == 200) {
+        lateUpdates.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      }
+      return fault == null ? answer : faulty(fault, answer);
+    }
+    if ("PATCH".equals(method) && path.endsWith("/status")) {
+      EveryNth fault = fault(Kind.STATUS_PATCH);
+      if (fault != null && fault.delay() == null) {
+        return faulty(fault, null);
+      }
+      MockResponse answer = locked(true, () -> super.dispatch(request));
+      return fault == null ? answer : faulty(fault, answer);
     }
     boolean write = !"GET".equals(method);
     return locked(write, () -> super.dispatch(request));
+  }
+
+  /** The fault for this request of {@code kind}, if it is the n-th of some rule. */
+  private EveryNth fault(Kind kind) {
+    List<EveryNth> rules = everyNth.get(kind);
+    if (rules == null || rules.isEmpty()) {
+      return null;
+    }
+    int seen = seenByKind.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+    EveryNth chosen = null;
+    for (EveryNth rule : rules) {
+      if (seen % rule.n() == 0 && (chosen == null || rule.delay() == null)) {
+        chosen = rule; // a failure wins over a delay
+      }
+    }
+    if (chosen != null) {
+      injected.incrementAndGet();
+    }
+    return chosen;
+  }
+
+  private void hit(String key) {
+    faultsByObject.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  /** A 500 instead of {@code answer}, or {@code answer} late. */
+  private static MockResponse faulty(EveryNth fault, MockResponse answer) {
+    if (fault.delay() == null) {
+      return status(500, "InternalError", "injected failure");
+    }
+    return answer.setBodyDelay(fault.delay());
+  }
+
+  private static MockResponse selfSubjectRulesReview() {
+    return new MockResponse()
+        .setResponseCode(201)
+        .setBody(
+            Serialization.asJson(
+                new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder()
+                    .withNewStatus()
+                    .addNewResourceRule()
+                    .withApiGroups("*")
+                    .withResources("*")
+                    .withVerbs("*")
+                    .endResourceRule()
+                    .withIncomplete(false)
+                    .endStatus()
+                    .build()));
   }
 
   private MockResponse locked(boolean write, Supplier<MockResponse> action) {
@@ -500,6 +778,13 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
       return response;
     }
     updates.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    fenceWhen.forEach(
+        (userAgent, condition) -> {
+          if (condition.getAsBoolean()) {
+            fenced.add(userAgent);
+            fenceWhen.remove(userAgent);
+          }
+        });
     return new MockResponse().setResponseCode(200).setBody(rewrite(path));
   }
 
@@ -592,7 +877,7 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
   }
 
   private static int code(MockResponse response) {
-    return Integer.parseInt(response.getStatus().split(" ")[1]);
+    return response.code();
   }
 
   private static String sortKey(GenericKubernetesResource object) {

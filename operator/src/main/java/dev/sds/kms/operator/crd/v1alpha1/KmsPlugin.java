@@ -1,5 +1,7 @@
 package dev.sds.kms.operator.crd.v1alpha1;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -40,4 +42,19 @@ public class KmsPlugin extends CustomResource<KmsPluginSpec, KmsPluginStatus>
     implements Namespaced {
   public static final String GROUP = "kms.sds.dev";
   public static final String VERSION = "v1alpha1";
+
+  /**
+   * A spec the model cannot read does not fail the informer of every KmsPlugin ({@link SpecJson}).
+   */
+  @Override
+  @JsonSerialize(using = SpecJson.Writer.class)
+  public KmsPluginSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonDeserialize(using = SpecJson.Reader.class)
+  public void setSpec(KmsPluginSpec spec) {
+    super.setSpec(spec);
+  }
 }

@@ -1,7 +1,9 @@
 package dev.sds.kms.operator.crd.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -87,6 +89,36 @@ public class KmsPluginSpec {
       "How the operator follows a KEK rotation and re-encrypts stored objects.")
   @Default("{}")
   private RotationSpec rotation;
+
+  /**
+   * Why the stored spec could not be read into this class; null when it could ({@link SpecJson}).
+   */
+  @JsonIgnore private String unreadable;
+
+  /** The stored spec as it was, when it could not be read, so that it is written back unchanged. */
+  @JsonIgnore private JsonNode raw;
+
+  /**
+   * A spec that could not be read (a field of the wrong type or format, which the CRD schema should
+   * have refused): empty but for the reason, which names the field and never its value.
+   */
+  public static KmsPluginSpec unreadable(String reason, JsonNode raw) {
+    KmsPluginSpec spec = new KmsPluginSpec();
+    spec.unreadable = reason;
+    spec.raw = raw;
+    return spec;
+  }
+
+  /** Why the stored spec could not be read, or null. */
+  @JsonIgnore
+  public String unreadable() {
+    return unreadable;
+  }
+
+  @JsonIgnore
+  JsonNode raw() {
+    return raw;
+  }
 
   public String getImage() {
     return image;
@@ -278,7 +310,9 @@ public class KmsPluginSpec {
     if (!(o instanceof KmsPluginSpec other)) {
       return false;
     }
-    return Objects.equals(image, other.image)
+    return Objects.equals(unreadable, other.unreadable)
+        && Objects.equals(raw, other.raw)
+        && Objects.equals(image, other.image)
         && Objects.equals(providerName, other.providerName)
         && Objects.equals(kmaas, other.kmaas)
         && Objects.equals(keyId, other.keyId)
@@ -297,6 +331,8 @@ public class KmsPluginSpec {
   @Override
   public int hashCode() {
     return Objects.hash(
+        unreadable,
+        raw,
         image,
         providerName,
         kmaas,
