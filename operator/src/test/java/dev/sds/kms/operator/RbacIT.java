@@ -101,16 +101,13 @@ class RbacIT {
       scenario.awaitKeyId(name, OLD);
     }
     String before = configHash("kms");
-    scenario
-        .client
-        .resources(KmsPlugin.class)
-        .inNamespace(Fixtures.NS)
-        .withName("kms")
-        .edit(
-            p -> {
-              p.getSpec().getKmaas().setUrl("https://kmaas-2.example:3000");
-              return p;
-            });
+    Fixtures.edit(
+        scenario.client,
+        "kms",
+        p -> {
+          p.getSpec().getKmaas().setUrl("https://kmaas-2.example:3000");
+          return p;
+        });
     await().atMost(WAIT).until(() -> !configHash("kms").equals(before));
     // someone lets the daemon's ServiceAccount mount a token: the operator puts it back
     String account = Fixtures.awaitDaemonSet(scenario.client, "kms").getMetadata().getName();

@@ -338,7 +338,7 @@ class KmsPluginReconcilerIT {
   }
 
   private void edit(String name, UnaryOperator<KmsPlugin> change) {
-    client.resources(KmsPlugin.class).inNamespace(NS).withName(name).edit(change);
+    Fixtures.edit(client, name, change);
   }
 
   private static String configHash(DaemonSet ds) {

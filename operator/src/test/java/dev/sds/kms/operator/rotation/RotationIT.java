@@ -17,6 +17,7 @@ import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.testing.FakeDaemons;
+import dev.sds.kms.operator.testing.Fixtures;
 import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -167,15 +168,13 @@ class RotationIT {
             });
     assertThat(secretUpdates()).isEmpty();
 
-    client
-        .resources(KmsPlugin.class)
-        .inNamespace(NS)
-        .withName("kms")
-        .edit(
-            p -> {
-              p.getSpec().getRotation().setApprovedKeyId(NEW);
-              return p;
-            });
+    Fixtures.edit(
+        client,
+        "kms",
+        p -> {
+          p.getSpec().getRotation().setApprovedKeyId(NEW);
+          return p;
+        });
 
     await().atMost(ROTATION_WAIT).untilAsserted(() -> assertThat(phase()).isEqualTo("Completed"));
     assertThat(secretUpdates().values()).containsOnly(1);
