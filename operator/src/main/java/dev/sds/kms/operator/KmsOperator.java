@@ -6,6 +6,8 @@ import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.rollout.KmsPluginReconciler;
 import dev.sds.kms.operator.rotation.EventRecorder;
 import dev.sds.kms.operator.rotation.RotationCoordinator;
+import dev.sds.kms.operator.rotation.start.AutomatedRotation;
+import dev.sds.kms.operator.rotation.start.KmaasAdminApis;
 import dev.sds.kms.operator.status.HttpDaemonStatusReader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -112,6 +114,18 @@ public final class KmsOperator {
       boolean exitOnLostLease,
       MigrationRunners migrations,
       OperatorMetrics metrics) {
+    return create(
+        client, settings, exitOnLostLease, migrations, metrics, KmaasAdminApis.overHttps());
+  }
+
+  /** As above, with the key service's admin API opened by {@code adminApis} (tests: a fake). */
+  static Operator create(
+      KubernetesClient client,
+      OperatorSettings settings,
+      boolean exitOnLostLease,
+      MigrationRunners migrations,
+      OperatorMetrics metrics,
+      KmaasAdminApis adminApis) {
     Operator operator =
         new Operator(
             o -> {
@@ -136,7 +150,10 @@ public final class KmsOperator {
         new KmsPluginReconciler(
             new HttpDaemonStatusReader(),
             new RotationCoordinator(
-                migrations, new EventRecorder(), RotationCoordinator::readApiserverMetrics),
+                migrations,
+                new EventRecorder(),
+                RotationCoordinator::readApiserverMetrics,
+                AutomatedRotation.standard(adminApis)),
             metrics,
             settings.statusInterval(),
             Clock.systemUTC()),

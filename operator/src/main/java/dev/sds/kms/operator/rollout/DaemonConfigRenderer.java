@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
+import dev.sds.kms.operator.rotation.start.SeedGenerationRotator;
 import java.io.UncheckedIOException;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -49,7 +50,8 @@ public final class DaemonConfigRenderer {
     settings.put(BIND, "unix://" + SpecDefaults.socketPath(plugin));
     settings.put(KMAAS_URL, SpecDefaults.kmaas(plugin).getUrl());
     settings.put(KMAAS_TENANT, SpecDefaults.kmaas(plugin).getTenantId());
-    settings.put(KEY_ID, SpecDefaults.keyId(plugin));
+    // spec.keyId, with the suffix of the last SeedOnly rotation (status.rotation.seedSuffix)
+    settings.put(KEY_ID, SeedGenerationRotator.effectiveKeyIdPrefix(plugin));
     settings.put(CHECK_INTERVAL, SpecDefaults.healthCheckInterval(plugin));
     settings.put(LOG_LEVEL, SpecDefaults.logLevel(plugin));
     settings.put(LOG_FORMAT, "json");

@@ -96,6 +96,7 @@ public final class SpecValidator {
     if (spec.getPriorityClassName() != null && !isObjectName(spec.getPriorityClassName())) {
       problems.add(problem("spec.priorityClassName must be a valid PriorityClass name"));
     }
+    RotationSpecValidator.validate(spec.getRotation(), spec.getKeyId(), problems);
     return problems;
   }
 

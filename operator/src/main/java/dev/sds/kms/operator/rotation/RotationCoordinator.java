@@ -19,6 +19,8 @@ import dev.sds.kms.operator.migration.ResourceMigrator;
 import dev.sds.kms.operator.migration.StorageMigrationApi;
 import dev.sds.kms.operator.migration.StorageVersionMigrator;
 import dev.sds.kms.operator.rollout.SpecDefaults;
+import dev.sds.kms.operator.rotation.start.AutomatedRotation;
+import dev.sds.kms.operator.rotation.start.KmaasAdminApis;
 import dev.sds.kms.operator.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -50,6 +52,7 @@ public final class RotationCoordinator {
   private final MigrationRunners runners;
   private final EventRecorder events;
   private final Function<KubernetesClient, Optional<String>> apiserverMetrics;
+  private final AutomatedRotation automated;
 
   /** The key id each KmsPlugin's current runner migrates to (by {@link MigrationRunners#key}). */
   private final Map<String, String> targets = new ConcurrentHashMap<>();
@@ -61,9 +64,22 @@ public final class RotationCoordinator {
       MigrationRunners runners,
       EventRecorder events,
       Function<KubernetesClient, Optional<String>> apiserverMetrics) {
+    this(runners, events, apiserverMetrics, AutomatedRotation.standard(KmaasAdminApis.overHttps()));
+  }
+
+  /**
+   * @param automated starts rotations on schedule and on demand ({@code spec.rotation.schedule},
+   *     the rotate-now annotation)
+   */
+  public RotationCoordinator(
+      MigrationRunners runners,
+      EventRecorder events,
+      Function<KubernetesClient, Optional<String>> apiserverMetrics,
+      AutomatedRotation automated) {
     this.runners = runners;
     this.events = events;
     this.apiserverMetrics = apiserverMetrics;
+    this.automated = automated;
   }
 
   /** Reads kube-apiserver's own metrics through the client ({@code GET /metrics}). */
@@ -100,6 +116,8 @@ public final class RotationCoordinator {
     act(plugin, client, key, step);
     next.setRotation(step.status());
     next.setHistory(step.history().isEmpty() ? null : step.history());
+    AutomatedRotation.Result started =
+        automated.apply(plugin, next, client, now, resources(plugin));
     next.setConditions(RotationConditions.apply(next.getConditions(), step, generation, now));
     step.flipFlop()
         .ifPresent(
@@ -115,11 +133,22 @@ public final class RotationCoordinator {
                         now)));
     updateEncryption(next, step);
     step.events().forEach(e -> events.record(client, plugin, e, now));
+    started.events().forEach(e -> events.record(client, plugin, e, now));
 
     if (step.phase() == RotationPhase.Migrating) {
       return Optional.of(MIGRATING_RECHECK);
     }
-    return step.recheckAfter();
+    return sooner(step.recheckAfter(), started.recheck());
+  }
+
+  private static Optional<Duration> sooner(Optional<Duration> a, Optional<Duration> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    if (b.isEmpty()) {
+      return a;
+    }
+    return a.get().compareTo(b.get()) <= 0 ? a : b;
   }
 
   private RotationInputs inputs(
