@@ -108,14 +108,16 @@ public final class DaemonSetController implements AutoCloseable {
 
   private ConfigMap configMap(DaemonSet ds) {
     return ds.getSpec().getTemplate().getSpec().getVolumes().stream()
-        .filter(v -> v.getConfigMap() != null)
+        .filter(v -> v.getProjected() != null)
+        .flatMap(v -> v.getProjected().getSources().stream())
+        .filter(source -> source.getConfigMap() != null)
         .findFirst()
         .map(
-            v ->
+            source ->
                 client
                     .configMaps()
                     .inNamespace(namespace)
-                    .withName(v.getConfigMap().getName())
+                    .withName(source.getConfigMap().getName())
                     .get())
         .orElse(null);
   }
