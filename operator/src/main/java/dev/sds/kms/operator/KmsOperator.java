@@ -6,6 +6,7 @@ import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.rollout.KmsPluginReconciler;
 import dev.sds.kms.operator.rotation.EventRecorder;
 import dev.sds.kms.operator.rotation.RotationCoordinator;
+import dev.sds.kms.operator.rotation.retire.KekRetirement;
 import dev.sds.kms.operator.rotation.start.AutomatedRotation;
 import dev.sds.kms.operator.rotation.start.KmaasAdminApis;
 import dev.sds.kms.operator.status.HttpDaemonStatusReader;
@@ -153,7 +154,8 @@ public final class KmsOperator {
                 migrations,
                 new EventRecorder(),
                 RotationCoordinator::readApiserverMetrics,
-                AutomatedRotation.standard(adminApis)),
+                AutomatedRotation.standard(adminApis),
+                new KekRetirement(adminApis)),
             metrics,
             settings.statusInterval(),
             Clock.systemUTC()),

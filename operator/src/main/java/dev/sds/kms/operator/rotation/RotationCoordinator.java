@@ -19,6 +19,7 @@ import dev.sds.kms.operator.migration.ResourceMigrator;
 import dev.sds.kms.operator.migration.StorageMigrationApi;
 import dev.sds.kms.operator.migration.StorageVersionMigrator;
 import dev.sds.kms.operator.rollout.SpecDefaults;
+import dev.sds.kms.operator.rotation.retire.KekRetirement;
 import dev.sds.kms.operator.rotation.start.AutomatedRotation;
 import dev.sds.kms.operator.rotation.start.KmaasAdminApis;
 import dev.sds.kms.operator.status.Conditions;
@@ -53,6 +54,7 @@ public final class RotationCoordinator {
   private final EventRecorder events;
   private final Function<KubernetesClient, Optional<String>> apiserverMetrics;
   private final AutomatedRotation automated;
+  private final KekRetirement retirement;
 
   /** The key id each KmsPlugin's current runner migrates to (by {@link MigrationRunners#key}). */
   private final Map<String, String> targets = new ConcurrentHashMap<>();
@@ -64,22 +66,30 @@ public final class RotationCoordinator {
       MigrationRunners runners,
       EventRecorder events,
       Function<KubernetesClient, Optional<String>> apiserverMetrics) {
-    this(runners, events, apiserverMetrics, AutomatedRotation.standard(KmaasAdminApis.overHttps()));
+    this(
+        runners,
+        events,
+        apiserverMetrics,
+        AutomatedRotation.standard(KmaasAdminApis.overHttps()),
+        new KekRetirement(KmaasAdminApis.overHttps()));
   }
 
   /**
    * @param automated starts rotations on schedule and on demand ({@code spec.rotation.schedule},
    *     the rotate-now annotation)
+   * @param retirement retires old KEKs after an etcd audit ({@code spec.rotation.retireOldKeys})
    */
   public RotationCoordinator(
       MigrationRunners runners,
       EventRecorder events,
       Function<KubernetesClient, Optional<String>> apiserverMetrics,
-      AutomatedRotation automated) {
+      AutomatedRotation automated,
+      KekRetirement retirement) {
     this.runners = runners;
     this.events = events;
     this.apiserverMetrics = apiserverMetrics;
     this.automated = automated;
+    this.retirement = retirement;
   }
 
   /** Reads kube-apiserver's own metrics through the client ({@code GET /metrics}). */
@@ -118,6 +128,10 @@ public final class RotationCoordinator {
     next.setHistory(step.history().isEmpty() ? null : step.history());
     AutomatedRotation.Result started =
         automated.apply(plugin, next, client, now, resources(plugin));
+    KekRetirement.Result retiring =
+        SpecDefaults.paused(plugin)
+            ? new KekRetirement.Result(List.of(), Optional.empty())
+            : retirement.apply(plugin, next, client, now, resources(plugin));
     next.setConditions(RotationConditions.apply(next.getConditions(), step, generation, now));
     step.flipFlop()
         .ifPresent(
@@ -134,11 +148,12 @@ public final class RotationCoordinator {
     updateEncryption(next, step);
     step.events().forEach(e -> events.record(client, plugin, e, now));
     started.events().forEach(e -> events.record(client, plugin, e, now));
+    retiring.events().forEach(e -> events.record(client, plugin, e, now));
 
     if (step.phase() == RotationPhase.Migrating) {
       return Optional.of(MIGRATING_RECHECK);
     }
-    return sooner(step.recheckAfter(), started.recheck());
+    return sooner(sooner(step.recheckAfter(), started.recheck()), retiring.recheck());
   }
 
   private static Optional<Duration> sooner(Optional<Duration> a, Optional<Duration> b) {

@@ -154,7 +154,8 @@ class ManifestsTest {
               "events.k8s.io events", "create patch"),
           Map.of(
               "apiextensions.k8s.io customresourcedefinitions", "get list",
-              "storagemigration.k8s.io storageversionmigrations", "get list create"));
+              "storagemigration.k8s.io storageversionmigrations", "get list create",
+              "batch jobs", "get create delete"));
 
   @Test
   void clusterRoleIsExactlyTheLeastPrivilegeSet() {
