@@ -24,7 +24,9 @@ final class DaemonProcess {
   private final Path socket;
   private final String httpHost;
   private final int httpPort;
-  private final ManagedProcess process;
+  private final Processes processes;
+  private final List<String> args;
+  private ManagedProcess process;
   private final OkHttpClient http;
 
   DaemonProcess(String node, Path socketDir, KmaasProcess kmaas, Processes processes)
@@ -52,33 +54,33 @@ final class DaemonProcess {
             .callTimeout(Duration.ofSeconds(2))
             .retryOnConnectionFailure(false)
             .build();
-    this.process =
-        processes.javaJar(
-            "daemon-" + node,
-            List.of(
-                "serve",
-                "--bind",
-                endpoint().toString(),
-                "--kmaas-url",
-                kmaas.url(),
-                "--kmaas-tenant",
-                KmaasProcess.TENANT,
-                "--kmaas-ca-file",
-                kmaas.caFile().toString(),
-                "--kmaas-api-key-file",
-                kmaas.apiKeyFile().toString(),
-                "--kmaas-timeout",
-                "500ms",
-                "--http-address",
-                httpHost + ":" + httpPort,
-                "--check-interval",
-                "1s",
-                "--check-interval-failing",
-                "1s",
-                "--shutdown-grace",
-                "2s",
-                "--log-format",
-                "text"));
+    this.processes = processes;
+    this.args =
+        List.of(
+            "serve",
+            "--bind",
+            endpoint().toString(),
+            "--kmaas-url",
+            kmaas.url(),
+            "--kmaas-tenant",
+            KmaasProcess.TENANT,
+            "--kmaas-ca-file",
+            kmaas.caFile().toString(),
+            "--kmaas-api-key-file",
+            kmaas.apiKeyFile().toString(),
+            "--kmaas-timeout",
+            "500ms",
+            "--http-address",
+            httpHost + ":" + httpPort,
+            "--check-interval",
+            "1s",
+            "--check-interval-failing",
+            "1s",
+            "--shutdown-grace",
+            "2s",
+            "--log-format",
+            "text");
+    this.process = processes.javaJar("daemon-" + node, args);
   }
 
   String node() {
@@ -93,6 +95,18 @@ final class DaemonProcess {
 
   void awaitReady() {
     process.awaitUntil("/readyz 200", Duration.ofSeconds(45), () -> readyz() == 200);
+  }
+
+  /**
+   * Stops the daemon and starts it again with {@code KEY_ID} {@code keyIdPrefix} (what a pod
+   * restarted with a new {@code config.yaml} does), then waits until it is ready.
+   */
+  void restartWithKeyId(String keyIdPrefix) throws IOException {
+    process.stop();
+    List<String> withKeyId = new java.util.ArrayList<>(args);
+    withKeyId.addAll(List.of("--key-id", keyIdPrefix));
+    process = processes.javaJar("daemon-" + node, withKeyId);
+    start();
   }
 
   /** SIGTERM: drains, removes the socket. */
