@@ -353,7 +353,23 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
           true, () -> update(request, path, object.group(2), object.group(1), object.group(3)));
     }
     boolean write = !"GET".equals(method);
+    if ("PATCH".equals(method)) {
+      return locked(true, () -> patch(request));
+    }
     return locked(write, () -> super.dispatch(request));
+  }
+
+  /**
+   * A JSON Patch that does not apply (a "replace" of a field the object no longer has: the client
+   * computed it from a stale copy) is 422 Unprocessable Entity, as on a real API server; the CRUD
+   * dispatcher would throw instead and leave the request unanswered until the client times out.
+   */
+  private MockResponse patch(RecordedRequest request) {
+    try {
+      return super.dispatch(request);
+    } catch (RuntimeException e) {
+      return status(422, "Invalid", "the patch does not apply: " + e.getMessage());
+    }
   }
 
   private MockResponse locked(boolean write, Supplier<MockResponse> action) {

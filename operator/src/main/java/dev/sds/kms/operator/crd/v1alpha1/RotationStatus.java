@@ -57,7 +57,8 @@ public class RotationStatus {
   @JsonPropertyDescription("When spec.rotation.schedule makes the next rotation due (RFC 3339).")
   private String nextRotationAt;
 
-  @JsonPropertyDescription("Why a due or requested rotation waits, or what the last start did.")
+  @JsonPropertyDescription(
+      "Why a due or requested rotation waits, or what starting it did (empty when nothing is due or requested); lastStart keeps the last start.")
   private String scheduleMessage;
 
   @JsonPropertyDescription(

@@ -128,7 +128,7 @@ class SeedOnlyRotationIT {
         .untilAsserted(
             () -> {
               RotationStatus r = rotation();
-              assertThat(r.getPhase()).isEqualTo("Completed");
+              assertThat(r.getPhase()).as(this::diagnostics).isEqualTo("Completed");
               assertThat(r.getToKeyId()).isNotEqualTo(FIRST);
             });
     RotationStatus r = rotation();
@@ -170,6 +170,32 @@ class SeedOnlyRotationIT {
             org.assertj.core.api.Assertions.tuple("cp-3", false),
             org.assertj.core.api.Assertions.tuple("cp-3", true));
     assertThat(controller.steps).allMatch(s -> s.unavailable() <= 1);
+  }
+
+  /** What the daemons report and how the pods rolled, for a failure message. */
+  private String diagnostics() {
+    StringBuilder b = new StringBuilder("daemons:");
+    daemons.nodes().forEach(n -> b.append(' ').append(n).append('=').append(daemons.keyId(n)));
+    b.append("; rollouts ")
+        .append(controller.rollouts.get())
+        .append(", steps ")
+        .append(controller.steps);
+    KmsPlugin p = get(client, "kms");
+    if (p.getStatus() != null && p.getStatus().getNodes() != null) {
+      b.append("; status.nodes ");
+      p.getStatus()
+          .getNodes()
+          .forEach(
+              n ->
+                  b.append(n.getNodeName())
+                      .append(':')
+                      .append(n.getReady())
+                      .append(':')
+                      .append(n.getKeyId())
+                      .append(' '));
+    }
+    b.append("; message ").append(rotation().getMessage());
+    return b.toString();
   }
 
   private ConfigMap configMap() {
