@@ -21,6 +21,7 @@ import dev.sds.kms.operator.testing.DaemonSetController;
 import dev.sds.kms.operator.testing.FakeDaemons;
 import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
+import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
@@ -276,34 +277,32 @@ class AutomatedRotationIT {
    * {@code kubectl annotate --overwrite kmsp/kms kms.sds.dev/rotate-now=<token>} by {@code who}.
    */
   private void requestRotation(String token, String who) {
-    client
-        .resources(KmsPlugin.class)
-        .inNamespace(NS)
-        .withName("kms")
-        .edit(
-            p -> {
-              Map<String, String> annotations =
-                  p.getMetadata().getAnnotations() == null
-                      ? new HashMap<>()
-                      : new HashMap<>(p.getMetadata().getAnnotations());
-              annotations.put(OnDemandRequest.ANNOTATION, token);
-              p.getMetadata().setAnnotations(annotations);
-              FieldsV1 fields = new FieldsV1();
-              fields.setAdditionalProperty(
-                  "f:metadata",
-                  Map.of("f:annotations", Map.of("f:" + OnDemandRequest.ANNOTATION, Map.of())));
-              p.getMetadata()
-                  .setManagedFields(
-                      List.of(
-                          new ManagedFieldsEntryBuilder()
-                              .withManager(who)
-                              .withOperation("Update")
-                              .withTime(Instant.now().toString().replaceAll("\\.\\d+Z$", "Z"))
-                              .withFieldsType("FieldsV1")
-                              .withFieldsV1(fields)
-                              .build()));
-              return p;
-            });
+    PluginEdits.edit(
+        client,
+        "kms",
+        p -> {
+          Map<String, String> annotations =
+              p.getMetadata().getAnnotations() == null
+                  ? new HashMap<>()
+                  : new HashMap<>(p.getMetadata().getAnnotations());
+          annotations.put(OnDemandRequest.ANNOTATION, token);
+          p.getMetadata().setAnnotations(annotations);
+          FieldsV1 fields = new FieldsV1();
+          fields.setAdditionalProperty(
+              "f:metadata",
+              Map.of("f:annotations", Map.of("f:" + OnDemandRequest.ANNOTATION, Map.of())));
+          p.getMetadata()
+              .setManagedFields(
+                  List.of(
+                      new ManagedFieldsEntryBuilder()
+                          .withManager(who)
+                          .withOperation("Update")
+                          .withTime(Instant.now().toString().replaceAll("\\.\\d+Z$", "Z"))
+                          .withFieldsType("FieldsV1")
+                          .withFieldsV1(fields)
+                          .build()));
+          return p;
+        });
   }
 
   private void awaitKeyId(String keyId) {

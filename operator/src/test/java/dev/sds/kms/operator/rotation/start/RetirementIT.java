@@ -24,6 +24,7 @@ import dev.sds.kms.operator.testing.DaemonSetController;
 import dev.sds.kms.operator.testing.FakeDaemons;
 import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
+import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
@@ -31,9 +32,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -187,17 +186,7 @@ class RetirementIT {
                 (node, config) -> {})
             .start();
     await().atMost(WAIT).until(() -> OLD.equals(rotation().getToKeyId()));
-    client
-        .resources(KmsPlugin.class)
-        .inNamespace(NS)
-        .withName("kms")
-        .edit(
-            p -> {
-              Map<String, String> a = new HashMap<>();
-              a.put(OnDemandRequest.ANNOTATION, "rotate");
-              p.getMetadata().setAnnotations(a);
-              return p;
-            });
+    PluginEdits.annotate(client, "kms", OnDemandRequest.ANNOTATION, "rotate");
     await()
         .atMost(WAIT)
         .untilAsserted(

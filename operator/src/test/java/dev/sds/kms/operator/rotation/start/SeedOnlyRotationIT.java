@@ -20,6 +20,7 @@ import dev.sds.kms.operator.testing.DaemonSetController;
 import dev.sds.kms.operator.testing.FakeNodeDaemons;
 import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
+import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -27,7 +28,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -214,20 +214,7 @@ class SeedOnlyRotationIT {
   }
 
   private void requestRotation(String token) {
-    client
-        .resources(KmsPlugin.class)
-        .inNamespace(NS)
-        .withName("kms")
-        .edit(
-            p -> {
-              Map<String, String> a = new HashMap<>();
-              if (p.getMetadata().getAnnotations() != null) {
-                a.putAll(p.getMetadata().getAnnotations());
-              }
-              a.put(OnDemandRequest.ANNOTATION, token);
-              p.getMetadata().setAnnotations(a);
-              return p;
-            });
+    PluginEdits.annotate(client, "kms", OnDemandRequest.ANNOTATION, token);
   }
 
   private RotationStatus rotation() {
