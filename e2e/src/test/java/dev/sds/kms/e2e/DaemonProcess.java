@@ -26,7 +26,9 @@ final class DaemonProcess {
   private final Path socket;
   private final String httpHost;
   private final int httpPort;
-  private final ManagedProcess process;
+  private final Processes processes;
+  private final List<String> args;
+  private ManagedProcess process;
   private final OkHttpClient http;
 
   DaemonProcess(String node, Path socketDir, KmaasProcess kmaas, Processes processes)
@@ -95,6 +97,7 @@ final class DaemonProcess {
             .callTimeout(Duration.ofSeconds(2))
             .retryOnConnectionFailure(false)
             .build();
+    this.processes = processes;
     List<String> args = new ArrayList<>(List.of("serve", "--bind", endpoint().toString()));
     args.addAll(kmaasArgs);
     args.addAll(
@@ -109,6 +112,7 @@ final class DaemonProcess {
             "2s",
             "--log-format",
             "text"));
+    this.args = List.copyOf(args);
     this.process = processes.javaJar("daemon-" + node, args);
   }
 
@@ -124,6 +128,18 @@ final class DaemonProcess {
 
   void awaitReady() {
     process.awaitUntil("/readyz 200", Duration.ofSeconds(45), () -> readyz() == 200);
+  }
+
+  /**
+   * Stops the daemon and starts it again with {@code KEY_ID} {@code keyIdPrefix} (what a pod
+   * restarted with a new {@code config.yaml} does), then waits until it is ready.
+   */
+  void restartWithKeyId(String keyIdPrefix) throws IOException {
+    process.stop();
+    List<String> withKeyId = new java.util.ArrayList<>(args);
+    withKeyId.addAll(List.of("--key-id", keyIdPrefix));
+    process = processes.javaJar("daemon-" + node, withKeyId);
+    start();
   }
 
   /** SIGTERM: drains, removes the socket. */

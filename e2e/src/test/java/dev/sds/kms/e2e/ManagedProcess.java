@@ -66,6 +66,22 @@ final class ManagedProcess {
     onStart.run();
   }
 
+  /** Waits for a process that ends by itself (a one-off command); its exit code. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    Process p;
+    synchronized (this) {
+      p = process;
+    }
+    if (p == null) {
+      throw new IllegalStateException(name + " was not started");
+    }
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(name + " did not end within " + timeout + "; see " + log);
+    }
+    return p.exitValue();
+  }
+
   synchronized boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -6,6 +6,9 @@ import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.rollout.KmsPluginReconciler;
 import dev.sds.kms.operator.rotation.EventRecorder;
 import dev.sds.kms.operator.rotation.RotationCoordinator;
+import dev.sds.kms.operator.rotation.retire.KekRetirement;
+import dev.sds.kms.operator.rotation.start.AutomatedRotation;
+import dev.sds.kms.operator.rotation.start.KmaasAdminApis;
 import dev.sds.kms.operator.status.HttpDaemonStatusReader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -120,16 +123,27 @@ public final class KmsOperator {
       boolean exitOnLostLease,
       MigrationRunners migrations,
       OperatorMetrics metrics) {
-    return create(client, settings, exitOnLostLease, migrations, metrics, LeaseTiming.DEFAULT);
+    return create(
+        client,
+        settings,
+        exitOnLostLease,
+        migrations,
+        metrics,
+        KmaasAdminApis.overHttps(),
+        LeaseTiming.DEFAULT);
   }
 
-  /** As above, with another Lease timing (tests that kill a leader do not wait 15 s). */
+  /**
+   * As above, with the key service's admin API opened by {@code adminApis} (tests: a fake) and
+   * another Lease timing (tests that kill a leader do not wait 15 s).
+   */
   static Operator create(
       KubernetesClient client,
       OperatorSettings settings,
       boolean exitOnLostLease,
       MigrationRunners migrations,
       OperatorMetrics metrics,
+      KmaasAdminApis adminApis,
       LeaseTiming lease) {
     Operator operator =
         new Operator(
@@ -155,7 +169,11 @@ public final class KmsOperator {
         new KmsPluginReconciler(
             new HttpDaemonStatusReader(),
             new RotationCoordinator(
-                migrations, new EventRecorder(), RotationCoordinator::readApiserverMetrics),
+                migrations,
+                new EventRecorder(),
+                RotationCoordinator::readApiserverMetrics,
+                AutomatedRotation.standard(adminApis),
+                new KekRetirement(adminApis)),
             metrics,
             settings.statusInterval(),
             Clock.systemUTC()),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
+import dev.sds.kms.operator.rotation.start.SeedGenerationRotator;
 import java.io.UncheckedIOException;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -56,7 +57,8 @@ public final class DaemonConfigRenderer {
       // KmsPlugin stay as they are when the operator is upgraded
       settings.put(KMAAS_PROTOCOL, protocol);
     }
-    settings.put(KEY_ID, SpecDefaults.keyId(plugin));
+    // spec.keyId, with the suffix of the last SeedOnly rotation (status.rotation.seedSuffix)
+    settings.put(KEY_ID, SeedGenerationRotator.effectiveKeyIdPrefix(plugin));
     settings.put(CHECK_INTERVAL, SpecDefaults.healthCheckInterval(plugin));
     settings.put(LOG_LEVEL, SpecDefaults.logLevel(plugin));
     settings.put(LOG_FORMAT, "json");

@@ -171,6 +171,7 @@ public final class SpecValidator {
         }
       }
     }
+    RotationSpecValidator.validate(rotation, plugin.getSpec().getKeyId(), problems);
     return problems;
   }
 

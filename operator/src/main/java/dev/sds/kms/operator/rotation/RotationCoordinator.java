@@ -20,6 +20,9 @@ import dev.sds.kms.operator.migration.StorageMigrationApi;
 import dev.sds.kms.operator.migration.StorageVersionMigrator;
 import dev.sds.kms.operator.rollout.SpecDefaults;
 import dev.sds.kms.operator.rollout.SpecValidator;
+import dev.sds.kms.operator.rotation.retire.KekRetirement;
+import dev.sds.kms.operator.rotation.start.AutomatedRotation;
+import dev.sds.kms.operator.rotation.start.KmaasAdminApis;
 import dev.sds.kms.operator.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -61,6 +64,8 @@ public final class RotationCoordinator {
   private final MigrationRunners runners;
   private final EventRecorder events;
   private final Function<KubernetesClient, Optional<String>> apiserverMetrics;
+  private final AutomatedRotation automated;
+  private final KekRetirement retirement;
 
   /** The key id each KmsPlugin's current runner migrates to (by {@link MigrationRunners#key}). */
   private final Map<String, String> targets = new ConcurrentHashMap<>();
@@ -72,9 +77,30 @@ public final class RotationCoordinator {
       MigrationRunners runners,
       EventRecorder events,
       Function<KubernetesClient, Optional<String>> apiserverMetrics) {
+    this(
+        runners,
+        events,
+        apiserverMetrics,
+        AutomatedRotation.standard(KmaasAdminApis.overHttps()),
+        new KekRetirement(KmaasAdminApis.overHttps()));
+  }
+
+  /**
+   * @param automated starts rotations on schedule and on demand ({@code spec.rotation.schedule},
+   *     the rotate-now annotation)
+   * @param retirement retires old KEKs after an etcd audit ({@code spec.rotation.retireOldKeys})
+   */
+  public RotationCoordinator(
+      MigrationRunners runners,
+      EventRecorder events,
+      Function<KubernetesClient, Optional<String>> apiserverMetrics,
+      AutomatedRotation automated,
+      KekRetirement retirement) {
     this.runners = runners;
     this.events = events;
     this.apiserverMetrics = apiserverMetrics;
+    this.automated = automated;
+    this.retirement = retirement;
   }
 
   /** Reads kube-apiserver's own metrics through the client ({@code GET /metrics}). */
@@ -131,6 +157,12 @@ public final class RotationCoordinator {
     act(plugin, client, key, step, reconcileSoon);
     next.setRotation(step.status());
     next.setHistory(step.history().isEmpty() ? null : step.history());
+    AutomatedRotation.Result started =
+        automated.apply(plugin, next, client, now, resources(plugin));
+    KekRetirement.Result retiring =
+        SpecDefaults.paused(plugin)
+            ? new KekRetirement.Result(List.of(), Optional.empty())
+            : retirement.apply(plugin, next, client, now, resources(plugin));
     next.setConditions(RotationConditions.apply(next.getConditions(), step, generation, now));
     step.flipFlop()
         .ifPresent(
@@ -146,12 +178,24 @@ public final class RotationCoordinator {
                         now)));
     updateEncryption(next, step);
     step.events().forEach(e -> events.record(client, plugin, e, now));
+    started.events().forEach(e -> events.record(client, plugin, e, now));
+    retiring.events().forEach(e -> events.record(client, plugin, e, now));
 
     if (step.phase() == RotationPhase.Migrating) {
       boolean waiting = runners.get(key).map(MigrationRunner::awaitingCheckpoint).orElse(false);
       return Optional.of(waiting ? CHECKPOINT_RECHECK : MIGRATING_RECHECK);
     }
-    return step.recheckAfter();
+    return sooner(sooner(step.recheckAfter(), started.recheck()), retiring.recheck());
+  }
+
+  private static Optional<Duration> sooner(Optional<Duration> a, Optional<Duration> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    if (b.isEmpty()) {
+      return a;
+    }
+    return a.get().compareTo(b.get()) <= 0 ? a : b;
   }
 
   /** The checkpoints in a stored status, one per resource, as a resume would read them. */

@@ -165,7 +165,8 @@ class ManifestsTest {
               "core pods", "list",
               "core secrets", "get list update",
               "core events", "create",
-              "storagemigration.k8s.io storageversionmigrations", "get create"));
+              "storagemigration.k8s.io storageversionmigrations", "get create",
+              "batch jobs", "get create delete"));
 
   @Test
   void clusterRoleIsExactlyTheLeastPrivilegeSet() {

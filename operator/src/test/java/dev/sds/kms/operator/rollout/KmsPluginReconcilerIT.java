@@ -19,6 +19,7 @@ import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.testing.FakeDaemons;
 import dev.sds.kms.operator.testing.Fixtures;
 import dev.sds.kms.operator.testing.MockCluster;
+import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -338,7 +339,7 @@ class KmsPluginReconcilerIT {
   }
 
   private void edit(String name, UnaryOperator<KmsPlugin> change) {
-    Fixtures.edit(client, name, change);
+    PluginEdits.edit(client, name, change);
   }
 
   private static String configHash(DaemonSet ds) {

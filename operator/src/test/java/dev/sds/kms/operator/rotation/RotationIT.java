@@ -17,9 +17,9 @@ import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.migration.MigrationRunners;
 import dev.sds.kms.operator.testing.FakeDaemons;
-import dev.sds.kms.operator.testing.Fixtures;
 import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
+import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -168,7 +168,7 @@ class RotationIT {
             });
     assertThat(secretUpdates()).isEmpty();
 
-    Fixtures.edit(
+    PluginEdits.edit(
         client,
         "kms",
         p -> {

@@ -18,12 +18,10 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /** The objects the operator tests create, and the parts of a cluster the mock does not play. */
 public final class Fixtures {
@@ -76,23 +74,6 @@ public final class Fixtures {
   public static void createReferencedObjects(KubernetesClient client) {
     client.resource(credentialsSecret()).create();
     client.resource(caConfigMap()).create();
-  }
-
-  /**
-   * Edits a KmsPlugin as a user would: read, change, write back with the resourceVersion read. The
-   * running operator may write its status in between (409 Conflict); like {@code kubectl edit}, the
-   * edit is then read again and re-applied.
-   */
-  public static void edit(KubernetesClient client, String name, UnaryOperator<KmsPlugin> change) {
-    await()
-        .atMost(WAIT)
-        .ignoreExceptionsMatching(
-            e -> e instanceof KubernetesClientException k && k.getCode() == 409)
-        .until(
-            () -> {
-              client.resources(KmsPlugin.class).inNamespace(NS).withName(name).edit(change);
-              return true;
-            });
   }
 
   public static KmsPlugin get(KubernetesClient client, String name) {

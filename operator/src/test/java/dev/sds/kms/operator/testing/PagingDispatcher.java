@@ -579,10 +579,13 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
       if (fault != null && fault.delay() == null) {
         return faulty(fault, null);
       }
-      MockResponse answer = locked(true, () -> super.dispatch(request));
+      MockResponse answer = locked(true, () -> patch(request));
       return fault == null ? answer : faulty(fault, answer);
     }
     boolean write = !"GET".equals(method);
+    if ("PATCH".equals(method)) {
+      return locked(true, () -> patch(request));
+    }
     return locked(write, () -> super.dispatch(request));
   }
 
@@ -632,6 +635,19 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
                     .withIncomplete(false)
                     .endStatus()
                     .build()));
+  }
+
+  /**
+   * A JSON Patch that does not apply (a "replace" of a field the object no longer has: the client
+   * computed it from a stale copy) is 422 Unprocessable Entity, as on a real API server; the CRUD
+   * dispatcher would throw instead and leave the request unanswered until the client times out.
+   */
+  private MockResponse patch(RecordedRequest request) {
+    try {
+      return super.dispatch(request);
+    } catch (RuntimeException e) {
+      return status(422, "Invalid", "the patch does not apply: " + e.getMessage());
+    }
   }
 
   private MockResponse locked(boolean write, Supplier<MockResponse> action) {

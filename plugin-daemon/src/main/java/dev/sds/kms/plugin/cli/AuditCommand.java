@@ -8,6 +8,8 @@ import dev.sds.kms.plugin.etcd.EtcdGateway;
 import dev.sds.kms.plugin.etcd.EtcdHttpClients;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,6 +120,14 @@ final class AuditCommand implements Callable<Integer> {
       description = "deadline of each etcd request (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
+  @Option(
+      names = "--result-file",
+      paramLabel = "FILE",
+      description =
+          "also write the report as one JSON line (as -o json prints it) to FILE, e.g."
+              + " /dev/termination-log in a Kubernetes Job, where the operator reads it")
+  Path resultFile;
+
   /** The last gateway used, so tests can see how many pages were read. */
   EtcdGateway gateway;
 
@@ -170,9 +180,13 @@ final class AuditCommand implements Callable<Integer> {
       gateway = new EtcdGateway(urls, http);
       AuditReport report =
           new EtcdAuditor(gateway, prefix, pageSize, maxNames).audit(List.copyOf(names));
+      ObjectMapper mapper = new ObjectMapper();
+      String json = mapper.writeValueAsString(report.toJson(mapper));
+      if (resultFile != null) {
+        Files.writeString(resultFile, json + "\n", StandardCharsets.UTF_8);
+      }
       if (output.equals("json")) {
-        ObjectMapper mapper = new ObjectMapper();
-        out.println(mapper.writeValueAsString(report.toJson(mapper)));
+        out.println(json);
         out.flush();
       } else {
         report.printTable(out);

@@ -21,13 +21,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code kek rotate} and {@code kek list}: KEKs of a KMaaS tenant, offline or over HTTPS. */
+/**
+ * {@code kek rotate}, {@code kek list} and {@code kek disable}: KEKs of a KMaaS tenant, offline or
+ * over HTTPS.
+ */
 @Command(
     name = "kek",
     mixinStandardHelpOptions = true,
-    subcommands = {KekCommand.Rotate.class, KekCommand.ListKeks.class},
+    subcommands = {KekCommand.Rotate.class, KekCommand.ListKeks.class, KekCommand.Disable.class},
     description = {
-      "Rotates or lists the KEKs of a KMaaS tenant: either in a state file (--state-file; the"
+      "Rotates, lists or disables the KEKs of a KMaaS tenant: either in a state file (--state-file; the"
           + " embedded KMaaS file, also while a daemon runs: the daemon sees the change on its next"
           + " check) or on a standalone KMaaS (--kmaas-url with --admin-key-file)."
     })
@@ -39,7 +42,7 @@ public final class KekCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "Missing subcommand: rotate or list");
+    throw new ParameterException(spec.commandLine(), "Missing subcommand: rotate, list or disable");
   }
 
   /** Where the KEKs are and which tenant. */
@@ -207,11 +210,45 @@ public final class KekCommand implements Callable<Integer> {
 
     private static void print(List<KekInfo> keks, PrintWriter out) {
       int width = Math.max(6, keks.stream().mapToInt(k -> k.id().length()).max().orElse(0));
-      String format = "%-" + width + "s  %-20s  %s%n";
-      out.printf(format, "KEK ID", "CREATED", "ACTIVE");
+      String format = "%-" + width + "s  %-20s  %-6s  %s%n";
+      out.printf(format, "KEK ID", "CREATED", "ACTIVE", "DISABLED");
       for (KekInfo k : keks) {
-        out.printf(format, k.id(), k.created(), k.active() ? "yes" : "no");
+        out.printf(
+            format, k.id(), k.created(), k.active() ? "yes" : "no", k.disabled() ? "yes" : "no");
       }
+    }
+  }
+
+  @Command(
+      name = "disable",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Disables (retires) a KEK of the tenant: KMaaS keeps it, but it neither wraps nor unwraps"
+            + " any more, so whatever it still protects can no longer be read.",
+        "Run an etcd audit first (kms-plugin audit): no object may be stored under its key id."
+      })
+  static final class Disable extends Sub {
+    @picocli.CommandLine.Parameters(
+        index = "0",
+        paramLabel = "KEK_ID",
+        description = "The KEK to disable, as kek list prints it.")
+    String kekId;
+
+    @Override
+    String name() {
+      return "disable";
+    }
+
+    @Override
+    void runOffline(KekStore store, PrintWriter out) throws EngineException {
+      KekInfo kek = store.disable(target.tenant, kekId);
+      out.println("disabled " + kek.id() + (kek.active() ? " (the active KEK: rotate next)" : ""));
+    }
+
+    @Override
+    void runRemote(KmaasAdminClient client, PrintWriter out) throws IOException {
+      client.disable(target.tenant, kekId);
+      out.println("disabled " + kekId);
     }
   }
 

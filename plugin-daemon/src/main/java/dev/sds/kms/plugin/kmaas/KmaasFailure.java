@@ -19,6 +19,8 @@ public enum KmaasFailure {
   AUTH_REJECTED(false),
   /** KMaaS does not know the KEK (or tenant) the request names. */
   UNKNOWN_KEK(false),
+  /** KMaaS has disabled (retired) the KEK the request names: it neither wraps nor unwraps. */
+  KEK_DISABLED(false),
   /** KMaaS refused the request's content (for example a wrapped DEK it cannot unwrap). */
   REJECTED_INPUT(false),
   /** The call did not finish within its deadline. */

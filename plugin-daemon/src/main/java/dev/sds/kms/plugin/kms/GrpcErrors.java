@@ -35,7 +35,7 @@ public final class GrpcErrors {
     return switch (e.failure()) {
       case UNREACHABLE, TLS, SERVER_ERROR, THROTTLED, PROTOCOL -> Status.UNAVAILABLE;
       case AUTH_REJECTED -> Status.PERMISSION_DENIED;
-      case UNKNOWN_KEK -> Status.FAILED_PRECONDITION;
+      case UNKNOWN_KEK, KEK_DISABLED -> Status.FAILED_PRECONDITION;
       case REJECTED_INPUT -> Status.INVALID_ARGUMENT;
       case TIMEOUT -> Status.DEADLINE_EXCEEDED;
     };

@@ -50,9 +50,9 @@ class KekCommandTest {
     assertThat(list.code()).isZero();
     List<String> lines = list.out().lines().toList();
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(0)).startsWith("KEK ID").contains("CREATED").endsWith("ACTIVE");
-    assertThat(lines.get(1)).startsWith(first.id()).endsWith("no");
-    assertThat(lines.get(2)).startsWith(newId).endsWith("yes");
+    assertThat(lines.get(0)).startsWith("KEK ID").contains("CREATED").endsWith("ACTIVE  DISABLED");
+    assertThat(lines.get(1)).startsWith(first.id()).endsWith("no      no");
+    assertThat(lines.get(2)).startsWith(newId).endsWith("yes     no");
   }
 
   @Test
@@ -111,7 +111,7 @@ class KekCommandTest {
       Run list = run(concat(new String[] {"list", "--tenant", "acme"}, remote));
       assertThat(list.code()).as(list.err()).isZero();
       assertThat(list.out().lines()).hasSize(3);
-      assertThat(list.out().lines().toList().get(2)).startsWith(newId).endsWith("yes");
+      assertThat(list.out().lines().toList().get(2)).startsWith(newId).endsWith("yes     no");
 
       Run wrongKey =
           run(

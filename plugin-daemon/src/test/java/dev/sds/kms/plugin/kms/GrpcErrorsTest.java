@@ -35,6 +35,7 @@ class GrpcErrorsTest {
         Arguments.of(kmaas(KmaasFailure.PROTOCOL), Status.Code.UNAVAILABLE),
         Arguments.of(kmaas(KmaasFailure.AUTH_REJECTED), Status.Code.PERMISSION_DENIED),
         Arguments.of(kmaas(KmaasFailure.UNKNOWN_KEK), Status.Code.FAILED_PRECONDITION),
+        Arguments.of(kmaas(KmaasFailure.KEK_DISABLED), Status.Code.FAILED_PRECONDITION),
         Arguments.of(kmaas(KmaasFailure.REJECTED_INPUT), Status.Code.INVALID_ARGUMENT),
         Arguments.of(kmaas(KmaasFailure.TIMEOUT), Status.Code.DEADLINE_EXCEEDED),
         Arguments.of(new IllegalStateException("bug with secret 0xdeadbeef"), Status.Code.INTERNAL),

@@ -29,6 +29,12 @@ public class RotationRecord {
   @JsonPropertyDescription("Objects that could not be rewritten.")
   private Long failed;
 
+  @JsonPropertyDescription("KekRetired: the KEK disabled in KMaaS.")
+  private String kekId;
+
+  @JsonPropertyDescription("What happened, in one line.")
+  private String message;
+
   public String getFromKeyId() {
     return fromKeyId;
   }
@@ -120,6 +126,32 @@ public class RotationRecord {
     return this;
   }
 
+  public String getKekId() {
+    return kekId;
+  }
+
+  public void setKekId(String kekId) {
+    this.kekId = kekId;
+  }
+
+  public RotationRecord withKekId(String kekId) {
+    this.kekId = kekId;
+    return this;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public RotationRecord withMessage(String message) {
+    this.message = message;
+    return this;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -134,11 +166,14 @@ public class RotationRecord {
         && Objects.equals(startedAt, other.startedAt)
         && Objects.equals(completedAt, other.completedAt)
         && Objects.equals(migrated, other.migrated)
-        && Objects.equals(failed, other.failed);
+        && Objects.equals(failed, other.failed)
+        && Objects.equals(kekId, other.kekId)
+        && Objects.equals(message, other.message);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(fromKeyId, toKeyId, phase, startedAt, completedAt, migrated, failed);
+    return Objects.hash(
+        fromKeyId, toKeyId, phase, startedAt, completedAt, migrated, failed, kekId, message);
   }
 }

@@ -61,6 +61,40 @@ public class RotationSpec {
   @Pattern("^(Auto|InProcess)$")
   private String migrator;
 
+  @JsonPropertyDescription(
+      "Start a KEK rotation this long after the last completed one, e.g. 90d or 12h (units s, m, h, d); empty: no schedule.")
+  @Pattern("^(([0-9]+(s|m|h|d))+)?$")
+  private String schedule;
+
+  @JsonPropertyDescription(
+      "Least time between two rotations the operator starts (scheduled or on demand), from the last completed one (units s, m, h, d).")
+  @Default("1h")
+  @Pattern("^([0-9]+(s|m|h|d))+$")
+  private String minInterval;
+
+  @JsonPropertyDescription(
+      "How the operator starts a rotation. AdminApi: asks KMaaS for a new active KEK (needs kmaasAdmin); SeedOnly: rolls the daemons with a new key id suffix so that kube-apiserver makes a new seed, the KEK stays; Auto: AdminApi when kmaasAdmin is set, else SeedOnly.")
+  @Default("Auto")
+  @Pattern("^(Auto|AdminApi|SeedOnly)$")
+  private String rotator;
+
+  @JsonPropertyDescription(
+      "Secret with the KMaaS admin key the operator uses to create KEKs (AdminApi) and to disable retired ones.")
+  private AdminCredentialsRef kmaasAdmin;
+
+  @JsonPropertyDescription(
+      "When true a due or requested rotation is not started: status.rotation.plan says what it would do.")
+  @Default("false")
+  private Boolean dryRun;
+
+  @JsonPropertyDescription(
+      "Disable old KEKs in KMaaS after a completed migration, a grace period and an etcd audit finding no object under them.")
+  @Default("false")
+  private Boolean retireOldKeys;
+
+  @JsonPropertyDescription("Grace period and etcd audit before an old KEK is disabled.")
+  private RetirementSpec retirement;
+
   public String getPolicy() {
     return policy;
   }
@@ -178,6 +212,97 @@ public class RotationSpec {
     return this;
   }
 
+  public String getSchedule() {
+    return schedule;
+  }
+
+  public void setSchedule(String schedule) {
+    this.schedule = schedule;
+  }
+
+  public RotationSpec withSchedule(String schedule) {
+    this.schedule = schedule;
+    return this;
+  }
+
+  public String getMinInterval() {
+    return minInterval;
+  }
+
+  public void setMinInterval(String minInterval) {
+    this.minInterval = minInterval;
+  }
+
+  public RotationSpec withMinInterval(String minInterval) {
+    this.minInterval = minInterval;
+    return this;
+  }
+
+  public String getRotator() {
+    return rotator;
+  }
+
+  public void setRotator(String rotator) {
+    this.rotator = rotator;
+  }
+
+  public RotationSpec withRotator(String rotator) {
+    this.rotator = rotator;
+    return this;
+  }
+
+  public AdminCredentialsRef getKmaasAdmin() {
+    return kmaasAdmin;
+  }
+
+  public void setKmaasAdmin(AdminCredentialsRef kmaasAdmin) {
+    this.kmaasAdmin = kmaasAdmin;
+  }
+
+  public RotationSpec withKmaasAdmin(AdminCredentialsRef kmaasAdmin) {
+    this.kmaasAdmin = kmaasAdmin;
+    return this;
+  }
+
+  public Boolean getDryRun() {
+    return dryRun;
+  }
+
+  public void setDryRun(Boolean dryRun) {
+    this.dryRun = dryRun;
+  }
+
+  public RotationSpec withDryRun(Boolean dryRun) {
+    this.dryRun = dryRun;
+    return this;
+  }
+
+  public Boolean getRetireOldKeys() {
+    return retireOldKeys;
+  }
+
+  public void setRetireOldKeys(Boolean retireOldKeys) {
+    this.retireOldKeys = retireOldKeys;
+  }
+
+  public RotationSpec withRetireOldKeys(Boolean retireOldKeys) {
+    this.retireOldKeys = retireOldKeys;
+    return this;
+  }
+
+  public RetirementSpec getRetirement() {
+    return retirement;
+  }
+
+  public void setRetirement(RetirementSpec retirement) {
+    this.retirement = retirement;
+  }
+
+  public RotationSpec withRetirement(RetirementSpec retirement) {
+    this.retirement = retirement;
+    return this;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -194,7 +319,14 @@ public class RotationSpec {
         && Objects.equals(pageSize, other.pageSize)
         && Objects.equals(qps, other.qps)
         && Objects.equals(workers, other.workers)
-        && Objects.equals(migrator, other.migrator);
+        && Objects.equals(migrator, other.migrator)
+        && Objects.equals(schedule, other.schedule)
+        && Objects.equals(minInterval, other.minInterval)
+        && Objects.equals(rotator, other.rotator)
+        && Objects.equals(kmaasAdmin, other.kmaasAdmin)
+        && Objects.equals(dryRun, other.dryRun)
+        && Objects.equals(retireOldKeys, other.retireOldKeys)
+        && Objects.equals(retirement, other.retirement);
   }
 
   @Override
@@ -208,6 +340,13 @@ public class RotationSpec {
         pageSize,
         qps,
         workers,
-        migrator);
+        migrator,
+        schedule,
+        minInterval,
+        rotator,
+        kmaasAdmin,
+        dryRun,
+        retireOldKeys,
+        retirement);
   }
 }

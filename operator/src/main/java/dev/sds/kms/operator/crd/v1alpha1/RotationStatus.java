@@ -50,6 +50,36 @@ public class RotationStatus {
   @JsonPropertyDescription("The spec.rotation.remigrateToken the operator last acted on.")
   private String handledRemigrateToken;
 
+  @JsonPropertyDescription(
+      "When toKeyId became current: the last completed rotation, or when the first key id was recorded (RFC 3339).")
+  private String keyIdSince;
+
+  @JsonPropertyDescription("When spec.rotation.schedule makes the next rotation due (RFC 3339).")
+  private String nextRotationAt;
+
+  @JsonPropertyDescription(
+      "Why a due or requested rotation waits, or what starting it did (empty when nothing is due or requested); lastStart keeps the last start.")
+  private String scheduleMessage;
+
+  @JsonPropertyDescription(
+      "The kms.sds.dev/rotate-now annotation value the operator last acted on.")
+  private String handledRotateToken;
+
+  @JsonPropertyDescription("The last rotation the operator started or tried to start.")
+  private RotationStart lastStart;
+
+  @JsonPropertyDescription("An on-demand request held back by a safeguard.")
+  private RotationRequest pendingRequest;
+
+  @JsonPropertyDescription("With spec.rotation.dryRun: what the next rotation would do.")
+  private RotationPlan plan;
+
+  @JsonPropertyDescription("SeedOnly rotations: the suffix the daemons add to spec.keyId (KEY_ID).")
+  private String seedSuffix;
+
+  @JsonPropertyDescription("Retirement of the KEKs no object uses any more.")
+  private RetirementStatus retirement;
+
   public String getPhase() {
     return phase;
   }
@@ -219,6 +249,123 @@ public class RotationStatus {
     return this;
   }
 
+  public String getKeyIdSince() {
+    return keyIdSince;
+  }
+
+  public void setKeyIdSince(String keyIdSince) {
+    this.keyIdSince = keyIdSince;
+  }
+
+  public RotationStatus withKeyIdSince(String keyIdSince) {
+    this.keyIdSince = keyIdSince;
+    return this;
+  }
+
+  public String getNextRotationAt() {
+    return nextRotationAt;
+  }
+
+  public void setNextRotationAt(String nextRotationAt) {
+    this.nextRotationAt = nextRotationAt;
+  }
+
+  public RotationStatus withNextRotationAt(String nextRotationAt) {
+    this.nextRotationAt = nextRotationAt;
+    return this;
+  }
+
+  public String getScheduleMessage() {
+    return scheduleMessage;
+  }
+
+  public void setScheduleMessage(String scheduleMessage) {
+    this.scheduleMessage = scheduleMessage;
+  }
+
+  public RotationStatus withScheduleMessage(String scheduleMessage) {
+    this.scheduleMessage = scheduleMessage;
+    return this;
+  }
+
+  public String getHandledRotateToken() {
+    return handledRotateToken;
+  }
+
+  public void setHandledRotateToken(String handledRotateToken) {
+    this.handledRotateToken = handledRotateToken;
+  }
+
+  public RotationStatus withHandledRotateToken(String handledRotateToken) {
+    this.handledRotateToken = handledRotateToken;
+    return this;
+  }
+
+  public RotationStart getLastStart() {
+    return lastStart;
+  }
+
+  public void setLastStart(RotationStart lastStart) {
+    this.lastStart = lastStart;
+  }
+
+  public RotationStatus withLastStart(RotationStart lastStart) {
+    this.lastStart = lastStart;
+    return this;
+  }
+
+  public RotationRequest getPendingRequest() {
+    return pendingRequest;
+  }
+
+  public void setPendingRequest(RotationRequest pendingRequest) {
+    this.pendingRequest = pendingRequest;
+  }
+
+  public RotationStatus withPendingRequest(RotationRequest pendingRequest) {
+    this.pendingRequest = pendingRequest;
+    return this;
+  }
+
+  public RotationPlan getPlan() {
+    return plan;
+  }
+
+  public void setPlan(RotationPlan plan) {
+    this.plan = plan;
+  }
+
+  public RotationStatus withPlan(RotationPlan plan) {
+    this.plan = plan;
+    return this;
+  }
+
+  public String getSeedSuffix() {
+    return seedSuffix;
+  }
+
+  public void setSeedSuffix(String seedSuffix) {
+    this.seedSuffix = seedSuffix;
+  }
+
+  public RotationStatus withSeedSuffix(String seedSuffix) {
+    this.seedSuffix = seedSuffix;
+    return this;
+  }
+
+  public RetirementStatus getRetirement() {
+    return retirement;
+  }
+
+  public void setRetirement(RetirementStatus retirement) {
+    this.retirement = retirement;
+  }
+
+  public RotationStatus withRetirement(RetirementStatus retirement) {
+    this.retirement = retirement;
+    return this;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -239,7 +386,16 @@ public class RotationStatus {
         && Objects.equals(nextAttemptAt, other.nextAttemptAt)
         && Objects.equals(resources, other.resources)
         && Objects.equals(retirableKeyIds, other.retirableKeyIds)
-        && Objects.equals(handledRemigrateToken, other.handledRemigrateToken);
+        && Objects.equals(handledRemigrateToken, other.handledRemigrateToken)
+        && Objects.equals(keyIdSince, other.keyIdSince)
+        && Objects.equals(nextRotationAt, other.nextRotationAt)
+        && Objects.equals(scheduleMessage, other.scheduleMessage)
+        && Objects.equals(handledRotateToken, other.handledRotateToken)
+        && Objects.equals(lastStart, other.lastStart)
+        && Objects.equals(pendingRequest, other.pendingRequest)
+        && Objects.equals(plan, other.plan)
+        && Objects.equals(seedSuffix, other.seedSuffix)
+        && Objects.equals(retirement, other.retirement);
   }
 
   @Override
@@ -257,6 +413,15 @@ public class RotationStatus {
         nextAttemptAt,
         resources,
         retirableKeyIds,
-        handledRemigrateToken);
+        handledRemigrateToken,
+        keyIdSince,
+        nextRotationAt,
+        scheduleMessage,
+        handledRotateToken,
+        lastStart,
+        pendingRequest,
+        plan,
+        seedSuffix,
+        retirement);
   }
 }

@@ -118,6 +118,7 @@ public final class EmbeddedKmaasClient implements KmaasClient {
     KmaasFailure failure =
         switch (e.kind()) {
           case UNKNOWN_KEK, UNKNOWN_TENANT -> KmaasFailure.UNKNOWN_KEK;
+          case KEK_DISABLED -> KmaasFailure.KEK_DISABLED;
           case BAD_INPUT -> KmaasFailure.REJECTED_INPUT;
           case STORAGE -> KmaasFailure.SERVER_ERROR;
         };

@@ -13,6 +13,8 @@ public final class EngineException extends Exception {
     UNKNOWN_TENANT,
     /** The tenant has no KEK with the given id. */
     UNKNOWN_KEK,
+    /** The KEK is disabled: it neither encrypts nor decrypts any more. */
+    KEK_DISABLED,
     /**
      * The input is not acceptable: empty or too long plaintext, short ciphertext, failed
      * authentication, bad tenant name.

@@ -202,6 +202,46 @@ public final class KekStore {
         });
   }
 
+  /**
+   * Disables KEK {@code kekId} of {@code tenant}: it stays in the state (its id is never reused)
+   * but neither encrypts nor decrypts any more. Disabling a disabled KEK changes nothing. Returns
+   * the KEK.
+   */
+  public KekInfo disable(String tenant, String kekId) throws EngineException {
+    requireValidTenant(tenant);
+    return mutate(
+        state -> {
+          List<Kek> keks = state.get(tenant);
+          if (keks == null) {
+            throw unknownTenant(tenant);
+          }
+          List<Kek> updated = new ArrayList<>(keks);
+          for (int i = 0; i < updated.size(); i++) {
+            Kek kek = updated.get(i);
+            if (kek.id().equals(kekId)) {
+              boolean active = i == updated.size() - 1;
+              if (kek.disabled()) {
+                return kek.info(active);
+              }
+              updated.set(i, kek.disable());
+              state.put(tenant, List.copyOf(updated));
+              LOG.info(
+                  "Disabled KEK {} of KMaaS tenant {} in {}{}",
+                  kekId,
+                  tenant,
+                  stateFile,
+                  active ? " (its active KEK: encryption fails until a rotation)" : "");
+              return updated.get(i).info(active);
+            }
+          }
+          throw new EngineException(
+              Kind.UNKNOWN_KEK,
+              KeyIdScheme.isValidKekId(kekId)
+                  ? "tenant " + tenant + " has no KEK " + kekId
+                  : "KEK id is missing or not a valid id");
+        });
+  }
+
   private List<Kek> keksOf(String tenant) throws EngineException {
     requireValidTenant(tenant);
     List<Kek> keks = current().get(tenant);
@@ -328,7 +368,7 @@ public final class KekStore {
         if (key.length != KEY_BYTES) {
           throw corrupt("KEK " + id + " of tenant " + tenant + " has no valid 32-byte key");
         }
-        keks.add(new Kek(id, created, key));
+        keks.add(new Kek(id, created, key, k.path("disabled").asBoolean(false)));
       }
       out.put(tenant, List.copyOf(keks));
     }
@@ -452,6 +492,9 @@ public final class KekStore {
         k.put("id", kek.id());
         k.put("created", kek.created().toString());
         k.put("key", Base64.getEncoder().encodeToString(kek.key()));
+        if (kek.disabled()) {
+          k.put("disabled", true);
+        }
       }
     }
     Path tmp = null;

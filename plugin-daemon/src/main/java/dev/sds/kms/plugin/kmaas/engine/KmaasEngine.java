@@ -71,6 +71,15 @@ public final class KmaasEngine {
           Kind.BAD_INPUT, "plaintext must be 1 to " + MAX_PLAINTEXT_BYTES + " bytes");
     }
     Kek kek = store.active(tenant);
+    if (kek.disabled()) {
+      throw new EngineException(
+          Kind.KEK_DISABLED,
+          "the active KEK "
+              + kek.id()
+              + " of tenant "
+              + tenant
+              + " is disabled; rotate to a new KEK to encrypt again");
+    }
     byte[] out = new byte[NONCE_BYTES + plaintext.length + TAG_BYTES];
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
@@ -121,6 +130,10 @@ public final class KmaasEngine {
                 () ->
                     new EngineException(
                         Kind.UNKNOWN_KEK, "tenant " + tenant + " has no KEK " + kekId));
+    if (kek.disabled()) {
+      throw new EngineException(
+          Kind.KEK_DISABLED, "KEK " + kekId + " of tenant " + tenant + " is disabled");
+    }
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(
@@ -140,6 +153,11 @@ public final class KmaasEngine {
   /** Adds a new active KEK to the tenant; older KEKs keep decrypting. */
   public KekInfo rotate(String tenant) throws EngineException {
     return store.rotate(tenant);
+  }
+
+  /** Disables KEK {@code kekId}: it neither encrypts nor decrypts any more. */
+  public KekInfo disable(String tenant, String kekId) throws EngineException {
+    return store.disable(tenant, kekId);
   }
 
   /** The tenant's KEKs, oldest first; the last one is active. */

@@ -36,6 +36,7 @@ public final class KmaasErrorClassifier {
     return switch (status) {
       case 401, 403 -> KmaasFailure.AUTH_REJECTED;
       case 404 -> KmaasFailure.UNKNOWN_KEK;
+      case 410 -> KmaasFailure.KEK_DISABLED;
       case 400, 422 -> KmaasFailure.REJECTED_INPUT;
       case 429 -> KmaasFailure.THROTTLED;
       default -> status >= 500 && status <= 599 ? KmaasFailure.SERVER_ERROR : KmaasFailure.PROTOCOL;
@@ -53,6 +54,7 @@ public final class KmaasErrorClassifier {
         switch (failure) {
           case AUTH_REJECTED -> "KMaaS rejected the credentials";
           case UNKNOWN_KEK -> "KMaaS does not know the KEK or tenant";
+          case KEK_DISABLED -> "KMaaS has disabled the KEK";
           case REJECTED_INPUT -> "KMaaS refused the request";
           case THROTTLED -> "KMaaS is throttling requests";
           case SERVER_ERROR -> "KMaaS server error";

@@ -27,9 +27,9 @@ import okhttp3.ResponseBody;
 import okhttp3.tls.HandshakeCertificates;
 
 /**
- * Admin calls of the standalone KMaaS ({@link StandaloneKmaasServer}): rotate and list KEKs of a
- * tenant with the admin key. {@link IOException} messages carry the HTTP status and the server's
- * error message (admin-facing, no secrets), never the key.
+ * Admin calls of the standalone KMaaS ({@link StandaloneKmaasServer}): rotate, list and disable
+ * KEKs of a tenant with the admin key. {@link IOException} messages carry the HTTP status and the
+ * server's error message (admin-facing, no secrets), never the key.
  */
 public final class KmaasAdminClient implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -113,9 +113,29 @@ public final class KmaasAdminClient implements AutoCloseable {
     }
     List<KekInfo> out = new ArrayList<>();
     for (JsonNode k : keks) {
-      out.add(new KekInfo(text(k, "kek_id"), instant(k, "created"), k.path("active").asBoolean()));
+      out.add(
+          new KekInfo(
+              text(k, "kek_id"),
+              instant(k, "created"),
+              k.path("active").asBoolean(),
+              k.path("disabled").asBoolean(false)));
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * Disables KEK {@code kekId} of {@code tenant}: KMaaS keeps it but neither encrypts nor decrypts
+   * with it any more. Disabling a disabled KEK succeeds.
+   */
+  public void disable(String tenant, String kekId) throws IOException {
+    if (kekId == null || kekId.isEmpty() || kekId.contains("/")) {
+      throw new IllegalArgumentException("invalid KEK id");
+    }
+    call(
+        new Request.Builder()
+            .url(url(tenant, "keks", kekId, "disable"))
+            .post(RequestBody.create("{}", JSON)),
+        "disable KEK " + kekId + " of tenant " + tenant);
   }
 
   @Override

@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  *       {"plaintext"}}
  *   <li>{@code POST /api/v1/{tenant}/admin/keks/rotate} (admin key) → {@code {"kek_id","created"}}
  *   <li>{@code GET /api/v1/{tenant}/admin/keks} (admin key) → {@code
- *       {"keks":[{"kek_id","created","active"}]}} (oldest first)
+ *       {"keks":[{"kek_id","created","active","disabled"}]}} (oldest first)
+ *   <li>{@code POST /api/v1/{tenant}/admin/keks/{kekId}/disable} (admin key) → {@code
+ *       {"kek_id","disabled":true}}: the KEK neither encrypts nor decrypts any more (idempotent)
  * </ul>
  *
  * <p>The same KEKs also answer the KACLS API (the Google Workspace client-side encryption key
@@ -80,7 +82,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Crypto-api and admin errors: {@code {"errors":[{"code":<status>,"message":"<text>"}]}} with
  * 401 (missing or wrong credentials), 403 (non-admin credential on an admin route), 404 (unknown
- * route, tenant or KEK), 400 (malformed JSON or base64, bad input, ciphertext authentication
+ * route, tenant or KEK), 410 (the KEK is disabled), 400 (malformed JSON or base64, bad input, ciphertext authentication
  * failure), 405, 413 (body over 64 KiB), 500 (storage).
  *
  * <p>Authentication: HTTP Basic {@code base64(name:secret)} with the API key (crypto routes) or the
@@ -131,7 +133,8 @@ public final class StandaloneKmaasServer implements AutoCloseable {
 
   private static final Pattern ROUTE =
       Pattern.compile(
-          "/api/v1/([^/]+)/(crypto/encrypt|crypto/decrypt|admin/keks/rotate|admin/keks)");
+          "/api/v1/([^/]+)/(crypto/encrypt|crypto/decrypt|admin/keks/rotate|admin/keks"
+              + "|admin/keks/([^/]+)/disable)");
 
   private static final Pattern KACLS_ROUTE =
       Pattern.compile("/api/v1/([^/]+)/kacls/(status|privilegedwrap|privilegedunwrap)");
@@ -667,7 +670,11 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       throw new RequestFailure(404, "no such route");
     }
     String tenant = m.group(1);
-    String action = m.group(2);
+    String action = m.group(3) != null ? "admin/keks/disable" : m.group(2);
+    String kekPath =
+        m.group(3) == null
+            ? null
+            : java.net.URLDecoder.decode(m.group(3).replace("+", "%2B"), StandardCharsets.UTF_8);
     String method = action.equals("admin/keks") ? "GET" : "POST";
     if (!method.equals(ex.getRequestMethod())) {
       throw new RequestFailure(405, "method not allowed; use " + method, method);
@@ -706,6 +713,13 @@ public final class StandaloneKmaasServer implements AutoCloseable {
           out.put("plaintext", Base64.getEncoder().encodeToString(plaintext));
           return Reply.ok(out);
         }
+        case "admin/keks/disable" -> {
+          KekInfo kek = engine.disable(tenant, kekPath);
+          ObjectNode out = MAPPER.createObjectNode();
+          out.put("kek_id", kek.id());
+          out.put("disabled", true);
+          return Reply.ok(out);
+        }
         case "admin/keks/rotate" -> {
           KekInfo kek = engine.rotate(tenant);
           ObjectNode out = MAPPER.createObjectNode();
@@ -721,6 +735,7 @@ public final class StandaloneKmaasServer implements AutoCloseable {
             k.put("kek_id", kek.id());
             k.put("created", kek.created().toString());
             k.put("active", kek.active());
+            k.put("disabled", kek.disabled());
           }
           return Reply.ok(out);
         }
@@ -760,6 +775,7 @@ public final class StandaloneKmaasServer implements AutoCloseable {
   private static RequestFailure failureOf(EngineException e) {
     return switch (e.kind()) {
       case UNKNOWN_TENANT, UNKNOWN_KEK -> new RequestFailure(404, e.getMessage());
+      case KEK_DISABLED -> new RequestFailure(410, e.getMessage());
       case BAD_INPUT -> new RequestFailure(400, e.getMessage());
       case STORAGE -> {
         LOG.error("Standalone KMaaS storage error: {}", e.getMessage());
