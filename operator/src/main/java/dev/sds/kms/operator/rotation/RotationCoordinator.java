@@ -157,10 +157,15 @@ public final class RotationCoordinator {
     act(plugin, client, key, step, reconcileSoon);
     next.setRotation(step.status());
     next.setHistory(step.history().isEmpty() ? null : step.history());
+    // neither start a rotation nor retire a KEK for a spec that fails validation (Degraded says
+    // why): its KMaaS settings or rotation rules cannot be trusted; paused is handled by each
+    boolean invalid = !SpecValidator.validate(plugin).isEmpty();
     AutomatedRotation.Result started =
-        automated.apply(plugin, next, client, now, resources(plugin));
+        invalid
+            ? new AutomatedRotation.Result(List.of(), Optional.empty())
+            : automated.apply(plugin, next, client, now, resources(plugin));
     KekRetirement.Result retiring =
-        SpecDefaults.paused(plugin)
+        invalid || SpecDefaults.paused(plugin)
             ? new KekRetirement.Result(List.of(), Optional.empty())
             : retirement.apply(plugin, next, client, now, resources(plugin));
     next.setConditions(RotationConditions.apply(next.getConditions(), step, generation, now));
