@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@link KmaasClient} for SDS KMaaS's crypto-api over HTTPS.
  *
  * <p>One {@link OkHttpClient} (connection pool, HTTP/2 and HTTP/1.1, no redirects, no retries of
- * its own) serves every call. Each wrap/unwrap retries failures that a retry can fix ({@link
+ * its own) serves every call; it is rebuilt when a TLS file changes on disk ({@link
+ * ReloadingTlsClient}). Each wrap/unwrap retries failures that a retry can fix ({@link
  * KmaasFailure#retryable()}, and an attempt's own timeout while the deadline has time left) with
  * exponential backoff and jitter (100 ms up to 2 s, or KMaaS's {@code Retry-After}), never past the
  * caller's {@link Deadline}: every attempt's call timeout is the smaller of {@link
@@ -63,7 +65,7 @@ public final class HttpKmaasClient implements KmaasClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpKmaasClient.class);
 
-  private final OkHttpClient http;
+  private final ReloadingTlsClient http;
   private final CryptoApiAdapter api;
   private final Authorization authorization;
   private final Duration callTimeout;
@@ -74,7 +76,18 @@ public final class HttpKmaasClient implements KmaasClient {
    *     TLS file is unusable (the message names the setting)
    */
   public HttpKmaasClient(KmaasSettings settings) {
+    this(settings, Dns.SYSTEM);
+  }
+
+  /**
+   * With a resolver other than the system's (tests use it to make KMaaS's host name stop and start
+   * resolving).
+   *
+   * @throws IllegalArgumentException as {@link #HttpKmaasClient(KmaasSettings)}
+   */
+  public HttpKmaasClient(KmaasSettings settings, Dns dns) {
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(dns, "dns");
     URI url = requireHttpsUrl(settings.url());
     if (settings.tenant() == null || settings.tenant().isBlank()) {
       throw new IllegalArgumentException("the KMaaS tenant (KMAAS_TENANT_ID) must not be empty");
@@ -83,7 +96,7 @@ public final class HttpKmaasClient implements KmaasClient {
     this.description = new KmaasDescription("remote", withoutUserInfo(url), settings.tenant());
     this.api = new CryptoApiAdapter(HttpUrl.get(url), settings.tenant());
     this.authorization = Authorization.of(settings.credentials());
-    this.http = httpClient(KmaasTls.from(settings), callTimeout);
+    this.http = new ReloadingTlsClient(settings, httpClient(dns, callTimeout));
   }
 
   private static URI requireHttpsUrl(URI url) {
@@ -117,18 +130,19 @@ public final class HttpKmaasClient implements KmaasClient {
     }
   }
 
-  private static OkHttpClient httpClient(KmaasTls tls, Duration callTimeout) {
-    OkHttpClient.Builder builder =
-        new OkHttpClient.Builder()
-            .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES))
-            .protocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1))
-            .retryOnConnectionFailure(false)
-            .followRedirects(false)
-            .followSslRedirects(false)
-            .connectTimeout(callTimeout)
-            .readTimeout(callTimeout)
-            .writeTimeout(callTimeout);
-    return tls.applyTo(builder).build();
+  /** Everything but TLS, which {@link ReloadingTlsClient} adds and renews. */
+  private static OkHttpClient httpClient(Dns dns, Duration callTimeout) {
+    return new OkHttpClient.Builder()
+        .dns(dns)
+        .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES))
+        .protocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1))
+        .retryOnConnectionFailure(false)
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .connectTimeout(callTimeout)
+        .readTimeout(callTimeout)
+        .writeTimeout(callTimeout)
+        .build();
   }
 
   @Override
@@ -151,8 +165,8 @@ public final class HttpKmaasClient implements KmaasClient {
 
   @Override
   public void close() {
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
+    http.base().dispatcher().executorService().shutdown();
+    http.base().connectionPool().evictAll();
   }
 
   private <T> T call(Deadline deadline, Supplier<Request> request, BodyParser<T> parser)
@@ -221,7 +235,7 @@ public final class HttpKmaasClient implements KmaasClient {
       }
       Request authorized = authorize(request.get());
       count++;
-      Call call = http.newCall(authorized);
+      Call call = http.current().newCall(authorized);
       call.timeout().timeout(Math.min(callTimeout.toNanos(), left), TimeUnit.NANOSECONDS);
       try (Response response = call.execute()) {
         byte[] body = readBounded(response.body().source());
@@ -239,7 +253,9 @@ public final class HttpKmaasClient implements KmaasClient {
         if (Thread.currentThread().isInterrupted()) {
           throw AttemptFailure.fatal(interrupted());
         }
-        KmaasException failure = KmaasErrorClassifier.forIOException(e, authorized.url());
+        KmaasException failure =
+            KmaasErrorClassifier.forIOException(
+                e, authorized.url(), http.caFile(), http.reloadProblem());
         if (failure.failure() == KmaasFailure.TIMEOUT) {
           if (!deadline.isExpired()) {
             throw remember(failure, true); // this attempt's own timeout; time is left for another
