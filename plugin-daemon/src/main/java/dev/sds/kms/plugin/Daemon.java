@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +44,13 @@ public final class Daemon implements AutoCloseable {
   private final GrpcSocketServer grpcServer;
   private HealthHttpServer httpServer;
 
-  private Daemon(DaemonConfig config) {
+  private Daemon(DaemonConfig config, Function<KmaasSettings, KmaasClient> remoteClient) {
     this.config = config;
-    this.kmaas = new MeteredKmaasClient(createKmaasClient(config.kmaas()), metrics.registry());
+    KmaasSettings settings = config.kmaas();
+    this.kmaas =
+        new MeteredKmaasClient(
+            settings.embedded() ? new EmbeddedKmaasClient(settings) : remoteClient.apply(settings),
+            metrics.registry());
     KeyIdScheme scheme = new KeyIdScheme(config.keyIdPrefix(), config.kmaas().tenant());
     this.dekCache = new DekCache(config.dekCacheSize(), config.dekCacheTtl());
     dekCache.bindMetrics(metrics.registry());
@@ -64,7 +69,16 @@ public final class Daemon implements AutoCloseable {
 
   /** Starts a daemon; on failure everything already started is stopped again. */
   public static Daemon start(DaemonConfig config) throws IOException, SocketInUseException {
-    Daemon daemon = new Daemon(config);
+    return start(config, HttpKmaasClient::new);
+  }
+
+  /**
+   * Starts a daemon whose remote KMaaS client is made by {@code remoteClient} (tests: a client with
+   * its own DNS resolver).
+   */
+  static Daemon start(DaemonConfig config, Function<KmaasSettings, KmaasClient> remoteClient)
+      throws IOException, SocketInUseException {
+    Daemon daemon = new Daemon(config, remoteClient);
     try {
       daemon.startParts();
       return daemon;
@@ -137,10 +151,6 @@ public final class Daemon implements AutoCloseable {
   public static String version() {
     String v = Daemon.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
-  }
-
-  private static KmaasClient createKmaasClient(KmaasSettings settings) {
-    return settings.embedded() ? new EmbeddedKmaasClient(settings) : new HttpKmaasClient(settings);
   }
 
   private static String hostPort(InetSocketAddress address) {

@@ -151,20 +151,12 @@ public final class KmaasErrorClassifier {
    * @param caFile the CA bundle in use ({@code null}: the JDK trust store)
    */
   static String tlsHint(Throwable e, Path caFile) {
+    String validity = validityHint(e);
+    if (validity != null) {
+      return validity;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String message = lower(t.getMessage());
-      if (t instanceof CertificateExpiredException) {
-        return "certificate expired (renew the certificate KMaaS presents)";
-      }
-      if (t instanceof CertificateNotYetValidException) {
-        return "certificate not yet valid (check the clocks of KMaaS and this node)";
-      }
-      if (t instanceof CertPathValidatorException v
-          && v.getReason() == CertPathValidatorException.BasicReason.EXPIRED
-          && !hasCause(
-              t, CertificateExpiredException.class, CertificateNotYetValidException.class)) {
-        return "certificate expired or not yet valid";
-      }
       if (t instanceof CertPathBuilderException
           || t instanceof CertPathValidatorException
           || message.contains("unable to find valid certification path")) {
@@ -194,16 +186,28 @@ public final class KmaasErrorClassifier {
     return "handshake failed (" + e.getClass().getSimpleName() + ")";
   }
 
-  @SafeVarargs
-  private static boolean hasCause(Throwable t, Class<? extends Throwable>... types) {
-    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
-      for (Class<? extends Throwable> type : types) {
-        if (type.isInstance(c)) {
-          return true;
-        }
+  /**
+   * Whether the certificate path failed on a validity period, most precisely: the JDK wraps the
+   * {@link CertificateExpiredException} of the certificate at fault in a {@link
+   * CertPathValidatorException} with reason {@code EXPIRED}; {@code null} when validity was not the
+   * problem.
+   */
+  private static String validityHint(Throwable e) {
+    String hint = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CertificateExpiredException) {
+        return "certificate expired (renew the certificate KMaaS presents)";
+      }
+      if (t instanceof CertificateNotYetValidException) {
+        return "certificate not yet valid (check the clocks of KMaaS and this node)";
+      }
+      if (t instanceof CertPathValidatorException v
+          && (v.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+              || v.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID)) {
+        hint = "certificate expired or not yet valid";
       }
     }
-    return false;
+    return hint;
   }
 
   /** {@code scheme://host:port} of {@code url}. */

@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
@@ -105,6 +106,31 @@ class KmaasErrorClassifierTest {
                 .initCause(new CertificateExpiredException("NotAfter: ...")),
             KmaasFailure.TLS,
             "certificate expired"),
+        Arguments.of(
+            // the JDK's chain for an expired server certificate
+            new SSLHandshakeException(
+                    "PKIX path validation failed: java.security.cert.CertPathValidatorException:"
+                        + " validity check failed")
+                .initCause(
+                    new CertPathValidatorException(
+                        "validity check failed",
+                        new CertificateExpiredException("NotAfter: Tue Nov 24 16:04:19 UTC 2026"),
+                        null,
+                        -1,
+                        CertPathValidatorException.BasicReason.EXPIRED)),
+            KmaasFailure.TLS,
+            "certificate expired (renew the certificate KMaaS presents)"),
+        Arguments.of(
+            new SSLHandshakeException("validity check failed")
+                .initCause(
+                    new CertPathValidatorException(
+                        "validity check failed",
+                        null,
+                        null,
+                        -1,
+                        CertPathValidatorException.BasicReason.NOT_YET_VALID)),
+            KmaasFailure.TLS,
+            "certificate expired or not yet valid"),
         Arguments.of(
             new SSLPeerUnverifiedException("Hostname kmaas.example not verified: certificate: ..."),
             KmaasFailure.TLS,
