@@ -149,6 +149,48 @@ class StandaloneKmaasServerIT {
   }
 
   @Test
+  void injectedFaultsStrikeTheCryptoCallsOnlyAndAreCounted() throws Exception {
+    start(options(dir.resolve("state")));
+    String auth = basic(server.apiKey());
+    Map<String, String> body = Map.of("plaintext", b64(new byte[32]));
+
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(1, 0, 0, Duration.ZERO));
+    Answer failed = post("/api/v1/default/crypto/encrypt", auth, body);
+    assertThat(failed.code()).isEqualTo(500);
+    assertThat(failed.error()).isEqualTo("injected fault");
+
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(0, 1, 0, Duration.ZERO));
+    OkHttpClient noRetry = client().newBuilder().retryOnConnectionFailure(false).build();
+    String json = MAPPER.writeValueAsString(body);
+    assertThatThrownBy(() -> call(noRetry, "POST", "/api/v1/default/crypto/encrypt", auth, json))
+        .isInstanceOf(IOException.class);
+    assertThat(
+            call(client(), "GET", "/api/v1/default/admin/keks", basic(server.adminKey()), null)
+                .code())
+        .as("admin routes are never faulted")
+        .isEqualTo(200);
+
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(0, 0, 1, Duration.ofMillis(1)));
+    assertThat(post("/api/v1/default/crypto/encrypt", auth, body).code()).isEqualTo(200);
+
+    server.injectFaults(StandaloneKmaasServer.InjectedFaults.none());
+    assertThat(post("/api/v1/default/crypto/encrypt", auth, body).code()).isEqualTo(200);
+    assertThat(server.injectedFaultCounts())
+        .isEqualTo(new StandaloneKmaasServer.InjectedFaultCounts(1, 1, 1));
+    assertThat(server.requestCounts().wraps()).isEqualTo(4);
+  }
+
+  @Test
+  void injectedFaultSharesAreChecked() {
+    assertThatThrownBy(() -> new StandaloneKmaasServer.InjectedFaults(0.6, 0.5, 0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fault shares must add up to at most 1");
+    assertThatThrownBy(() -> new StandaloneKmaasServer.InjectedFaults(-0.1, 0, 0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fault shares must be between 0 and 1");
+  }
+
+  @Test
   void missingOrWrongCredentialsAre401() throws Exception {
     start(options(dir).withTokens(List.of("tok-123")));
     Map<String, String> body = Map.of("plaintext", b64(new byte[32]));
