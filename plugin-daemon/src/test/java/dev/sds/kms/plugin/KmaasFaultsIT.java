@@ -33,8 +33,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -497,15 +495,8 @@ class KmaasFaultsIT {
   }
 
   private double kmaasCount(String operation, String outcome) throws Exception {
-    Matcher m =
-        Pattern.compile(
-                "kms_kmaas_requests_seconds_count\\{operation=\""
-                    + Pattern.quote(operation)
-                    + "\",outcome=\""
-                    + Pattern.quote(outcome)
-                    + "\"[^}]*} ([0-9.eE+]+)")
-            .matcher(http(daemon, "/metrics").body());
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    return KmsCalls.metric(
+        daemon, "kms_kmaas_requests_seconds_count", "operation", operation, "outcome", outcome);
   }
 
   /**

@@ -902,9 +902,13 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       h.set("Allow", reply.allow());
     }
     ex.sendResponseHeaders(reply.status(), bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+    OutputStream out = ex.getResponseBody();
+    out.write(bytes);
+    // Closed only after a complete write. When the client has gone (it timed out) the write fails
+    // and handle() closes the exchange instead, which closes the connection; closing this stream
+    // first would mark the exchange closed without closing the connection (JDK HttpServer), one
+    // leaked socket per client that gave up.
+    out.close();
   }
 
   private static byte[] digest(String s) {

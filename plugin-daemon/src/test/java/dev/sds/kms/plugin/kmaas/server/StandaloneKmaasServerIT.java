@@ -2,11 +2,13 @@ package dev.sds.kms.plugin.kmaas.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
 import dev.sds.kms.plugin.kmaas.engine.KekInfo;
+import dev.sds.kms.plugin.testing.OpenFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -178,6 +180,40 @@ class StandaloneKmaasServerIT {
     assertThat(server.injectedFaultCounts())
         .isEqualTo(new StandaloneKmaasServer.InjectedFaultCounts(1, 1, 1));
     assertThat(server.requestCounts().wraps()).isEqualTo(4);
+  }
+
+  @Test
+  void aClientThatGivesUpBeforeTheAnswerLeavesNoConnectionOpen() throws Exception {
+    start(options(dir.resolve("state")));
+    server.setAddedLatency(Duration.ofSeconds(1));
+    OkHttpClient impatient =
+        client()
+            .newBuilder()
+            .callTimeout(Duration.ofMillis(300))
+            .retryOnConnectionFailure(false)
+            .build();
+    String auth = basic(server.apiKey());
+    String json = MAPPER.writeValueAsString(Map.of("plaintext", b64(new byte[32])));
+    int before = OpenFiles.now().count("socket:other");
+
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(
+              () -> call(impatient, "POST", "/api/v1/default/crypto/encrypt", auth, json))
+          .isInstanceOf(IOException.class);
+    }
+
+    // Each answer goes into a connection the client closed. Once written, the connection leaves
+    // the TCP table; its descriptor must be closed too ("socket:other" counts those left open).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              OpenFiles files = OpenFiles.now();
+              assertThat(files.tcpOn(server.port())).as("KMaaS's sockets: the listener").isOne();
+              assertThat(files.count("socket:other"))
+                  .as("sockets whose connection is gone but whose descriptor is open")
+                  .isLessThanOrEqualTo(before);
+            });
   }
 
   @Test
