@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import okhttp3.OkHttpClient;
 import okio.ByteString;
@@ -49,9 +50,9 @@ final class ReloadingTlsClient {
   private final LongSupplier nanoTime;
   private final long intervalNanos;
 
+  private final AtomicLong nextCheckNanos;
   private volatile OkHttpClient current;
   private volatile String reloadProblem;
-  private volatile long nextCheckNanos;
   private List<Stamp> stamps; // guarded by this
 
   /**
@@ -71,7 +72,7 @@ final class ReloadingTlsClient {
     this.files = watchedFiles(settings);
     this.stamps = stamps();
     this.current = build();
-    this.nextCheckNanos = nanoTime.getAsLong() + intervalNanos;
+    this.nextCheckNanos = new AtomicLong(nanoTime.getAsLong() + intervalNanos);
   }
 
   private static Map<String, Path> watchedFiles(KmaasSettings settings) {
@@ -90,8 +91,13 @@ final class ReloadingTlsClient {
 
   /** The client to use for the next call: the one built from the TLS files as they are now. */
   OkHttpClient current() {
-    if (!files.isEmpty() && nanoTime.getAsLong() - nextCheckNanos >= 0) {
-      reloadIfChanged();
+    if (!files.isEmpty()) {
+      long next = nextCheckNanos.get();
+      long now = nanoTime.getAsLong();
+      // one caller per interval wins the right to look; the others go on with the current client
+      if (now - next >= 0 && nextCheckNanos.compareAndSet(next, now + intervalNanos)) {
+        reloadIfChanged();
+      }
     }
     return current;
   }
@@ -116,11 +122,6 @@ final class ReloadingTlsClient {
 
   private void reloadIfChanged() {
     synchronized (this) {
-      long now = nanoTime.getAsLong();
-      if (now - nextCheckNanos < 0) {
-        return; // another caller just looked
-      }
-      nextCheckNanos = now + intervalNanos;
       List<Stamp> seen = stamps();
       if (seen.equals(stamps)) {
         return;
