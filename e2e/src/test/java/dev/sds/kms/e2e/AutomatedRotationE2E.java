@@ -29,6 +29,7 @@ import dev.sds.kms.operator.testing.PluginEdits;
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
 import dev.sds.kms.plugin.kmaas.engine.KekInfo;
 import dev.sds.kms.plugin.kmaas.server.KmaasAdminClient;
+import dev.sds.kms.plugin.storage.StorageException;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +46,13 @@ public final class Daemon implements AutoCloseable {
   private final GrpcSocketServer grpcServer;
   private HealthHttpServer httpServer;
 
-  private Daemon(DaemonConfig config) {
+  private Daemon(DaemonConfig config, Function<KmaasSettings, KmaasClient> remoteClient) {
     this.config = config;
-    this.kmaas = new MeteredKmaasClient(createKmaasClient(config.kmaas()), metrics.registry());
+    KmaasSettings settings = config.kmaas();
+    this.kmaas =
+        new MeteredKmaasClient(
+            createKmaasClient(settings, remoteClient),
+            metrics.registry());
     KeyIdScheme scheme = new KeyIdScheme(config.keyIdPrefix(), config.kmaas().tenant());
     this.dekCache = new DekCache(config.dekCacheSize(), config.dekCacheTtl());
     dekCache.bindMetrics(metrics.registry());
@@ -66,7 +71,16 @@ public final class Daemon implements AutoCloseable {
 
   /** Starts a daemon; on failure everything already started is stopped again. */
   public static Daemon start(DaemonConfig config) throws IOException, SocketInUseException {
-    Daemon daemon = new Daemon(config);
+    return start(config, HttpKmaasClient::new);
+  }
+
+  /**
+   * Starts a daemon whose remote KMaaS client is made by {@code remoteClient} (tests: a client with
+   * its own DNS resolver).
+   */
+  static Daemon start(DaemonConfig config, Function<KmaasSettings, KmaasClient> remoteClient)
+      throws IOException, SocketInUseException {
+    Daemon daemon = new Daemon(config, remoteClient);
     try {
       daemon.startParts();
       return daemon;
@@ -148,7 +162,12 @@ public final class Daemon implements AutoCloseable {
    * state file. {@code serve} and {@code recover} both reach KMaaS through this.
    */
   public static KmaasClient createKmaasClient(KmaasSettings settings) {
-    return settings.embedded() ? new EmbeddedKmaasClient(settings) : new HttpKmaasClient(settings);
+    return createKmaasClient(settings, HttpKmaasClient::new);
+  }
+
+  private static KmaasClient createKmaasClient(
+      KmaasSettings settings, Function<KmaasSettings, KmaasClient> remoteClient) {
+    return settings.embedded() ? new EmbeddedKmaasClient(settings) : remoteClient.apply(settings);
   }
 
   private static String hostPort(InetSocketAddress address) {

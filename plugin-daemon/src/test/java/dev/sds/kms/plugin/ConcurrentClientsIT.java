@@ -3,14 +3,12 @@ package dev.sds.kms.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.sds.kms.plugin.config.ConfigLoader;
-import dev.sds.kms.plugin.kmaas.server.StandaloneKmaasServer;
 import dev.sds.kms.plugin.kms.KmsV2Client;
 import dev.sds.kms.plugin.kms.v2.DecryptRequest;
 import dev.sds.kms.plugin.kms.v2.EncryptRequest;
 import dev.sds.kms.plugin.kms.v2.EncryptResponse;
 import dev.sds.kms.plugin.server.UnixEndpoint;
-import java.net.InetSocketAddress;
+import dev.sds.kms.plugin.testing.StandaloneDaemon;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -40,31 +38,8 @@ class ConcurrentClientsIT {
 
   @Test
   void sixtyFourClientsTimesFiveHundredRoundTripsWithoutAnError() throws Exception {
-    try (StandaloneKmaasServer kmaas =
-        new StandaloneKmaasServer(
-            StandaloneKmaasServer.Options.of(
-                new InetSocketAddress("127.0.0.1", 0), dir.resolve("kmaas")))) {
-      kmaas.start();
-      String endpoint = "unix://" + dir.resolve("kms.sock");
-      Map<String, String> flags =
-          Map.of(
-              "--bind",
-              endpoint,
-              "--kmaas-url",
-              kmaas.url().toString(),
-              "--kmaas-tenant",
-              "default",
-              "--kmaas-ca-file",
-              kmaas.certificateFile().toString(),
-              "--kmaas-api-key-file",
-              kmaas.apiKeyFile().toString(),
-              "--http-address",
-              "off",
-              "--log-format",
-              "text");
-      try (Daemon daemon = Daemon.start(ConfigLoader.load(flags, Map.of()))) {
-        run(UnixEndpoint.parse(endpoint));
-      }
+    try (StandaloneDaemon setup = StandaloneDaemon.start(dir, Map.of("--http-address", "off"))) {
+      run(setup.endpoint());
     }
   }
 

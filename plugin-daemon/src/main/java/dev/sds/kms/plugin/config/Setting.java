@@ -88,21 +88,23 @@ public enum Setting {
       Kind.PATH,
       null,
       "JDK trust store",
-      "PEM bundle of the CAs trusted for KMaaS."),
+      "PEM bundle of the CAs trusted for KMaaS; re-read when it changes."),
   KMAAS_CLIENT_CERT_FILE(
       "--kmaas-client-cert-file",
       "KMAAS_CLIENT_CERT_FILE",
       Kind.PATH,
       null,
       "none",
-      "PEM client certificate for mutual TLS with KMaaS (with --kmaas-client-key-file)."),
+      "PEM client certificate for mutual TLS with KMaaS (with --kmaas-client-key-file); re-read"
+          + " when it changes."),
   KMAAS_CLIENT_KEY_FILE(
       "--kmaas-client-key-file",
       "KMAAS_CLIENT_KEY_FILE",
       Kind.PATH,
       null,
       "none",
-      "PEM private key of the client certificate (PKCS#8, PKCS#1 RSA or SEC1 EC)."),
+      "PEM private key of the client certificate (PKCS#8, PKCS#1 RSA or SEC1 EC); re-read when"
+          + " it changes."),
   KMAAS_INSECURE_SKIP_VERIFY(
       "--kmaas-insecure-skip-verify",
       "KMAAS_INSECURE_SKIP_VERIFY",

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /** The calls the daemon integration tests make, as kube-apiserver and a kubelet make them. */
 public final class KmsCalls {
@@ -44,15 +45,46 @@ public final class KmsCalls {
         .getPlaintext();
   }
 
+  /** One client for every test (a client per request would start a selector thread each). */
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   /** GET {@code path} on the daemon's health HTTP server. */
   public static HttpResponse<String> http(Daemon daemon, String path) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path))
-                .timeout(Duration.ofSeconds(5))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + daemon.httpAddress().getPort() + path))
+            .timeout(Duration.ofSeconds(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * The sum of the daemon's {@code /metrics} samples named {@code name} whose labels include every
+   * {@code label="value"} pair given (e.g. {@code "operation", "wrap"}); 0 when there is none.
+   */
+  public static double metric(Daemon daemon, String name, String... labels) throws Exception {
+    double sum = 0;
+    for (String line : http(daemon, "/metrics").body().split("\n")) {
+      if (line.startsWith("#")) {
+        continue;
+      }
+      int brace = line.indexOf('{');
+      int space = line.lastIndexOf(' ');
+      String series = brace < 0 ? line.substring(0, Math.max(space, 0)) : line.substring(0, brace);
+      if (!series.equals(name)) {
+        continue;
+      }
+      String labelText = brace < 0 ? "" : line.substring(brace, line.lastIndexOf('}') + 1);
+      boolean matches = true;
+      for (int i = 0; i + 1 < labels.length; i += 2) {
+        String pair = labels[i] + "=\"" + labels[i + 1] + "\"";
+        matches &= labelText.matches(".*[{,]" + Pattern.quote(pair) + "[,}].*");
+      }
+      if (matches) {
+        sum += Double.parseDouble(line.substring(space + 1));
+      }
+    }
+    return sum;
   }
 
   /** Asserts that {@code call} fails with {@code code} and a description; returns the failure. */

@@ -22,6 +22,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
+import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * ProtocolAdapter}.
  *
  * <p>One {@link OkHttpClient} (connection pool, HTTP/2 and HTTP/1.1, no redirects, no retries of
- * its own) serves every call. Each wrap/unwrap retries failures that a retry can fix ({@link
+ * its own) serves every call; it is rebuilt when a TLS file changes on disk ({@link
+ * ReloadingTlsClient}). Each wrap/unwrap retries failures that a retry can fix ({@link
  * KmaasFailure#retryable()}, and an attempt's own timeout while the deadline has time left) with
  * exponential backoff and jitter (100 ms up to 2 s, or KMaaS's {@code Retry-After}), never past the
  * caller's {@link Deadline}: every attempt's call timeout is the smaller of {@link
@@ -64,7 +66,7 @@ public final class HttpKmaasClient implements KmaasClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpKmaasClient.class);
 
-  private final OkHttpClient http;
+  private final ReloadingTlsClient http;
   private final ProtocolAdapter protocol;
   private final Duration callTimeout;
   private final KmaasDescription description;
@@ -74,7 +76,18 @@ public final class HttpKmaasClient implements KmaasClient {
    *     TLS file is unusable (the message names the setting)
    */
   public HttpKmaasClient(KmaasSettings settings) {
+    this(settings, Dns.SYSTEM);
+  }
+
+  /**
+   * With a resolver other than the system's (tests use it to make KMaaS's host name stop and start
+   * resolving).
+   *
+   * @throws IllegalArgumentException as {@link #HttpKmaasClient(KmaasSettings)}
+   */
+  public HttpKmaasClient(KmaasSettings settings, Dns dns) {
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(dns, "dns");
     URI url = requireHttpsUrl(settings.url());
     if (settings.tenant() == null || settings.tenant().isBlank()) {
       throw new IllegalArgumentException("the KMaaS tenant (KMAAS_TENANT_ID) must not be empty");
@@ -84,7 +97,7 @@ public final class HttpKmaasClient implements KmaasClient {
         new KmaasDescription(
             "remote", withoutUserInfo(url), settings.tenant(), settings.protocol().wireName());
     this.protocol = ProtocolAdapter.of(settings, HttpUrl.get(url));
-    this.http = httpClient(KmaasTls.from(settings), callTimeout);
+    this.http = new ReloadingTlsClient(settings, httpClient(dns, callTimeout));
   }
 
   private static URI requireHttpsUrl(URI url) {
@@ -118,18 +131,19 @@ public final class HttpKmaasClient implements KmaasClient {
     }
   }
 
-  private static OkHttpClient httpClient(KmaasTls tls, Duration callTimeout) {
-    OkHttpClient.Builder builder =
-        new OkHttpClient.Builder()
-            .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES))
-            .protocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1))
-            .retryOnConnectionFailure(false)
-            .followRedirects(false)
-            .followSslRedirects(false)
-            .connectTimeout(callTimeout)
-            .readTimeout(callTimeout)
-            .writeTimeout(callTimeout);
-    return tls.applyTo(builder).build();
+  /** Everything but TLS, which {@link ReloadingTlsClient} adds and renews. */
+  private static OkHttpClient httpClient(Dns dns, Duration callTimeout) {
+    return new OkHttpClient.Builder()
+        .dns(dns)
+        .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES))
+        .protocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1))
+        .retryOnConnectionFailure(false)
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .connectTimeout(callTimeout)
+        .readTimeout(callTimeout)
+        .writeTimeout(callTimeout)
+        .build();
   }
 
   @Override
@@ -154,8 +168,8 @@ public final class HttpKmaasClient implements KmaasClient {
 
   @Override
   public void close() {
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
+    http.base().dispatcher().executorService().shutdown();
+    http.base().connectionPool().evictAll();
   }
 
   /** The transport for one wrap or unwrap: its exchanges share the caller's deadline. */
@@ -241,7 +255,7 @@ public final class HttpKmaasClient implements KmaasClient {
       }
       Request authorized = request();
       count++;
-      Call call = http.newCall(authorized);
+      Call call = http.current().newCall(authorized);
       call.timeout().timeout(Math.min(callTimeout.toNanos(), left), TimeUnit.NANOSECONDS);
       try (Response response = call.execute()) {
         byte[] body = readBounded(response.body().source());
@@ -259,7 +273,9 @@ public final class HttpKmaasClient implements KmaasClient {
         if (Thread.currentThread().isInterrupted()) {
           throw AttemptFailure.fatal(interrupted());
         }
-        KmaasException failure = KmaasErrorClassifier.forIOException(e, authorized.url());
+        KmaasException failure =
+            KmaasErrorClassifier.forIOException(
+                e, authorized.url(), http.caFile(), http.reloadProblem());
         if (failure.failure() == KmaasFailure.TIMEOUT) {
           if (!deadline.isExpired()) {
             throw remember(failure, true); // this attempt's own timeout; time is left for another

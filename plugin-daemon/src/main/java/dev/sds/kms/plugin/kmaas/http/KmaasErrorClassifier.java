@@ -8,6 +8,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
@@ -82,15 +83,41 @@ public final class KmaasErrorClassifier {
 
   /** A call to {@code url} that failed without an HTTP answer. */
   public static KmaasException forIOException(IOException e, HttpUrl url) {
+    return forIOException(e, url, null, null);
+  }
+
+  /**
+   * A call to {@code url} that failed without an HTTP answer, with what a TLS failure's message
+   * should say about the daemon's own TLS settings.
+   *
+   * @param caFile the CA bundle trusted instead of the JDK's, or {@code null}
+   * @param tlsReloadProblem why changed TLS files are not in use, or {@code null}
+   */
+  public static KmaasException forIOException(
+      IOException e, HttpUrl url, Path caFile, String tlsReloadProblem) {
     String origin = origin(url);
     if (e instanceof SSLException) {
+      String notLoaded =
+          tlsReloadProblem == null ? "" : "; changed TLS files not in use: " + tlsReloadProblem;
       return new KmaasException(
-          KmaasFailure.TLS, "TLS handshake with " + origin + " failed: " + tlsHint(e), e);
+          KmaasFailure.TLS,
+          "TLS handshake with " + origin + " failed: " + tlsHint(e, caFile) + notLoaded,
+          e);
     }
     if (e instanceof InterruptedIOException) {
       // SocketTimeoutException and OkHttp's call timeout ("timeout") are both
       // InterruptedIOException.
       return new KmaasException(KmaasFailure.TIMEOUT, "KMaaS call to " + origin + " timed out", e);
+    }
+    if (e instanceof UnknownHostException) {
+      return new KmaasException(
+          KmaasFailure.UNREACHABLE,
+          "KMaaS unreachable: cannot resolve KMaaS host "
+              + url.host()
+              + " (DNS lookup failed for --kmaas-url "
+              + origin
+              + ")",
+          e);
     }
     return new KmaasException(
         KmaasFailure.UNREACHABLE,
@@ -99,9 +126,6 @@ public final class KmaasErrorClassifier {
   }
 
   private static String unreachableReason(IOException e) {
-    if (e instanceof UnknownHostException) {
-      return "unknown host";
-    }
     if (e instanceof NoRouteToHostException) {
       return "no route to host";
     }
@@ -120,23 +144,35 @@ public final class KmaasErrorClassifier {
 
   /** What an operator should look at, derived from the cause chain of a TLS failure. */
   static String tlsHint(Throwable e) {
+    return tlsHint(e, null);
+  }
+
+  /**
+   * What an operator should look at, derived from the cause chain of a TLS failure.
+   *
+   * @param caFile the CA bundle in use ({@code null}: the JDK trust store)
+   */
+  static String tlsHint(Throwable e, Path caFile) {
+    String validity = validityHint(e);
+    if (validity != null) {
+      return validity;
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       String message = lower(t.getMessage());
-      if (t instanceof CertificateExpiredException
-          || t instanceof CertificateNotYetValidException
-          || (t instanceof CertPathValidatorException v
-              && v.getReason() == CertPathValidatorException.BasicReason.EXPIRED)) {
-        return "certificate expired or not yet valid";
-      }
       if (t instanceof CertPathBuilderException
           || t instanceof CertPathValidatorException
           || message.contains("unable to find valid certification path")) {
-        return "certificate not trusted (set --kmaas-ca-file)";
+        return caFile == null
+            ? "certificate not trusted (set --kmaas-ca-file)"
+            : "certificate not trusted by the CAs in --kmaas-ca-file " + caFile;
       }
       if ((t instanceof SSLPeerUnverifiedException && message.contains("not verified"))
           || message.contains("subject alternative")
           || message.contains("no name matching")) {
         return "hostname mismatch (the certificate does not name the host in --kmaas-url)";
+      }
+      if (message.contains("certificate_expired")) {
+        return "KMaaS refused the client certificate as expired (renew --kmaas-client-cert-file)";
       }
       if (message.contains("bad_certificate")
           || message.contains("certificate_required")
@@ -150,6 +186,30 @@ public final class KmaasErrorClassifier {
       }
     }
     return "handshake failed (" + e.getClass().getSimpleName() + ")";
+  }
+
+  /**
+   * Whether the certificate path failed on a validity period, most precisely: the JDK wraps the
+   * {@link CertificateExpiredException} of the certificate at fault in a {@link
+   * CertPathValidatorException} with reason {@code EXPIRED}; {@code null} when validity was not the
+   * problem.
+   */
+  private static String validityHint(Throwable e) {
+    String hint = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CertificateExpiredException) {
+        return "certificate expired (renew the certificate KMaaS presents)";
+      }
+      if (t instanceof CertificateNotYetValidException) {
+        return "certificate not yet valid (check the clocks of KMaaS and this node)";
+      }
+      if (t instanceof CertPathValidatorException v
+          && (v.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+              || v.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID)) {
+        hint = "certificate expired or not yet valid";
+      }
+    }
+    return hint;
   }
 
   /** {@code scheme://host:port} of {@code url}. */

@@ -43,6 +43,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -261,6 +262,50 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Faults injected into a share of the crypto calls, so that tests and soak runs meet a KMaaS that
+   * sometimes fails. Each crypto call draws at most one: answered HTTP 500, its connection closed
+   * without an answer, or served only after {@code slowDelay}.
+   *
+   * @param serverErrors share of calls answered 500 (0 to 1)
+   * @param resets share of calls whose connection is closed without an answer
+   * @param slow share of calls delayed by {@code slowDelay}
+   */
+  public record InjectedFaults(
+      double serverErrors, double resets, double slow, Duration slowDelay) {
+    public InjectedFaults {
+      Objects.requireNonNull(slowDelay, "slowDelay");
+      for (double share : new double[] {serverErrors, resets, slow}) {
+        if (!(share >= 0 && share <= 1)) {
+          throw new IllegalArgumentException("fault shares must be between 0 and 1");
+        }
+      }
+      if (serverErrors + resets + slow > 1) {
+        throw new IllegalArgumentException("fault shares must add up to at most 1");
+      }
+      if (slowDelay.isNegative()) {
+        throw new IllegalArgumentException("slowDelay must not be negative");
+      }
+    }
+
+    public static InjectedFaults none() {
+      return new InjectedFaults(0, 0, 0, Duration.ZERO);
+    }
+  }
+
+  /**
+   * Faults injected so far ({@link #injectFaults}).
+   *
+   * @param serverErrors calls answered 500
+   * @param resets calls whose connection was closed without an answer
+   * @param slow calls delayed
+   */
+  public record InjectedFaultCounts(long serverErrors, long resets, long slow) {
+    public long total() {
+      return serverErrors + resets + slow;
+    }
+  }
+
   private enum Access {
     CLIENT,
     ADMIN
@@ -291,6 +336,10 @@ public final class StandaloneKmaasServer implements AutoCloseable {
   private final AtomicLong wraps = new AtomicLong();
   private final AtomicLong unwraps = new AtomicLong();
   private volatile Duration addedLatency = Duration.ZERO;
+  private volatile InjectedFaults faults = InjectedFaults.none();
+  private final AtomicLong injectedServerErrors = new AtomicLong();
+  private final AtomicLong injectedResets = new AtomicLong();
+  private final AtomicLong injectedSlow = new AtomicLong();
 
   public StandaloneKmaasServer(Options options) {
     this.options = Objects.requireNonNull(options, "options");
@@ -419,6 +468,20 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       throw new IllegalArgumentException("added latency must not be negative");
     }
     this.addedLatency = latency;
+  }
+
+  /**
+   * Injects {@code faults} into the crypto calls from now on ({@link InjectedFaults#none()} stops).
+   * A test double's feature: the standalone KMaaS never fails on purpose unless asked here.
+   */
+  public void injectFaults(InjectedFaults faults) {
+    this.faults = Objects.requireNonNull(faults, "faults");
+  }
+
+  /** Faults injected since start. */
+  public InjectedFaultCounts injectedFaultCounts() {
+    return new InjectedFaultCounts(
+        injectedServerErrors.get(), injectedResets.get(), injectedSlow.get());
   }
 
   public Path stateFile() {
@@ -635,12 +698,23 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     }
   }
 
-  private void handle(HttpExchange ex) {
+  /**
+   * Routes and answers one request. A connection that must be dropped (an injected reset, or a
+   * client gone before the answer was written) is dropped by throwing out of the handler: the JDK
+   * server then closes the connection and forgets it. Closing the exchange instead would close the
+   * socket but leave the connection, with its TLS buffers (about 80 KiB), in the server's books for
+   * good; and closing the body stream of a half-written answer first would not even close the
+   * socket.
+   */
+  private void handle(HttpExchange ex) throws IOException {
     Reply reply;
     try {
       reply = route(ex);
     } catch (RequestFailure f) {
       reply = new Reply(f.status(), errorBody(ex, f.status(), f.getMessage()), f.allow());
+    } catch (InjectedReset r) {
+      LOG.debug("{} {} -> injected reset", ex.getRequestMethod(), path(ex));
+      throw new IOException("injected reset");
     } catch (RuntimeException | IOException e) {
       LOG.error(
           "Standalone KMaaS: {} {} failed: {}", ex.getRequestMethod(), path(ex), e.toString());
@@ -650,9 +724,9 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       send(ex, reply);
     } catch (IOException e) {
       LOG.debug("Standalone KMaaS: cannot send the response: {}", e.toString());
-    } finally {
-      ex.close();
+      throw e;
     }
+    ex.close();
     LOG.debug("{} {} -> {}", ex.getRequestMethod(), path(ex), reply.status());
   }
 
@@ -660,7 +734,7 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     return ex.getRequestURI().getRawPath();
   }
 
-  private Reply route(HttpExchange ex) throws RequestFailure, IOException {
+  private Reply route(HttpExchange ex) throws RequestFailure, IOException, InjectedReset {
     Matcher kaclsRoute = KACLS_ROUTE.matcher(path(ex));
     if (kaclsRoute.matches()) {
       return kacls(ex, kaclsRoute.group(1), kaclsRoute.group(2));
@@ -689,6 +763,7 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     if (action.startsWith("crypto/")) {
       (action.equals("crypto/encrypt") ? wraps : unwraps).incrementAndGet();
       delay();
+      injectFault();
     }
     try {
       switch (action) {
@@ -785,7 +860,10 @@ public final class StandaloneKmaasServer implements AutoCloseable {
   }
 
   private void delay() throws RequestFailure {
-    Duration latency = addedLatency;
+    sleep(addedLatency);
+  }
+
+  private static void sleep(Duration latency) throws RequestFailure {
     if (latency.isZero()) {
       return;
     }
@@ -794,6 +872,36 @@ public final class StandaloneKmaasServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RequestFailure(503, "shutting down");
+    }
+  }
+
+  /** Draws this call's injected fault, if any ({@link #injectFaults}). */
+  private void injectFault() throws RequestFailure, InjectedReset {
+    InjectedFaults f = faults;
+    if (f.serverErrors() + f.resets() + f.slow() == 0) {
+      return;
+    }
+    double draw = ThreadLocalRandom.current().nextDouble();
+    if (draw < f.serverErrors()) {
+      injectedServerErrors.incrementAndGet();
+      throw new RequestFailure(500, "injected fault");
+    }
+    if (draw < f.serverErrors() + f.resets()) {
+      injectedResets.incrementAndGet();
+      throw new InjectedReset();
+    }
+    if (draw < f.serverErrors() + f.resets() + f.slow()) {
+      injectedSlow.incrementAndGet();
+      sleep(f.slowDelay());
+    }
+  }
+
+  /** Ends request handling by closing the connection without an answer. */
+  private static final class InjectedReset extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    InjectedReset() {
+      super("injected reset", null, false, false);
     }
   }
 
@@ -895,9 +1003,9 @@ public final class StandaloneKmaasServer implements AutoCloseable {
       h.set("Allow", reply.allow());
     }
     ex.sendResponseHeaders(reply.status(), bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+    OutputStream out = ex.getResponseBody();
+    out.write(bytes);
+    out.close(); // only after a complete write (see handle)
   }
 
   private static byte[] digest(String s) {

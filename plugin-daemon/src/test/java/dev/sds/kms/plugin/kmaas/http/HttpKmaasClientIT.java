@@ -2,6 +2,7 @@ package dev.sds.kms.plugin.kmaas.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -398,6 +400,105 @@ class HttpKmaasClientIT {
     assertThat(e.getMessage()).contains("connection refused").contains("localhost:" + port);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     assertNoSecrets(e);
+  }
+
+  // ---------------------------------------------------------------- TLS files changed on disk
+
+  @Test
+  void aCaBundleReplacedWhileRunningIsTrustedWithoutARestart() throws Exception {
+    HeldCertificate rotatedCa =
+        new HeldCertificate.Builder().certificateAuthority(0).commonName("rotated CA").build();
+    startServer(
+        new HeldCertificate.Builder()
+            .commonName("localhost")
+            .addSubjectAlternativeName("localhost")
+            .signedBy(rotatedCa)
+            .build());
+    server.setDispatcher(always(json(200, "{\"ciphertext\":\"CQgH\",\"kek_id\":\"kek-2\"}")));
+    HttpKmaasClient client = client(API_KEY);
+    Path ca = dir.resolve("ca.pem");
+
+    KmaasException untrusted = failure(() -> client.wrap(DEK, seconds(2)));
+    assertThat(untrusted.failure()).isEqualTo(KmaasFailure.TLS);
+    assertThat(untrusted.getMessage())
+        .isEqualTo(
+            "TLS handshake with "
+                + baseUrl()
+                + " failed: certificate not trusted by the CAs in --kmaas-ca-file "
+                + ca);
+
+    Files.writeString(ca, "-----BEGIN CERTIFICATE-----\nMIIB");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(failure(() -> client.wrap(DEK, seconds(2))).getMessage())
+                    .endsWith(
+                        "; changed TLS files not in use: --kmaas-ca-file "
+                            + ca
+                            + " holds no PEM certificate"));
+
+    Files.writeString(ca, PKI.serverCa.certificatePem() + rotatedCa.certificatePem());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(client.wrap(DEK, seconds(2)).kekId()).isEqualTo("kek-2"));
+  }
+
+  @Test
+  void afterACaReloadNewCallsUseNewConnectionsAndPoolThemAgain() throws Exception {
+    startServer(PKI.localhostCert);
+    server.setDispatcher(always(json(200, "{\"ciphertext\":\"CQgH\",\"kek_id\":\"kek-2\"}")));
+    HttpKmaasClient client = client(API_KEY);
+    client.wrap(DEK, seconds(2));
+    client.wrap(DEK, seconds(2));
+    assertThat(server.takeRequest().getConnectionIndex()).isZero();
+    assertThat(server.takeRequest().getConnectionIndex()).as("pooled").isZero();
+
+    // the same CAs in another order: new trust material, the same verdict
+    Files.writeString(
+        dir.resolve("ca.pem"), PKI.serverCa.certificatePem() + PKI.otherCa.certificatePem());
+
+    AtomicInteger afterReload = new AtomicInteger();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              client.wrap(DEK, seconds(2));
+              afterReload.set(server.takeRequest().getConnectionIndex());
+              assertThat(afterReload.get()).as("a connection made after the reload").isPositive();
+            });
+    client.wrap(DEK, seconds(2));
+    assertThat(server.takeRequest().getConnectionIndex())
+        .as("pooled again")
+        .isEqualTo(afterReload.get());
+  }
+
+  @Test
+  void aClientCertificateRenewedOnDiskIsPresentedWithoutARestart() throws Exception {
+    startServer(PKI.localhostCert);
+    server.requireClientAuth();
+    server.setDispatcher(always(json(200, "{\"ciphertext\":\"CQgH\",\"kek_id\":\"kek-2\"}")));
+    HeldCertificate unknownIssuer =
+        new HeldCertificate.Builder().commonName("kms-plugin-client").signedBy(PKI.otherCa).build();
+    Path cert = TestPki.write(dir, "client.pem", unknownIssuer.certificatePem());
+    Path key = TestPki.write(dir, "client-key.pem", unknownIssuer.privateKeyPkcs8Pem());
+    HttpKmaasClient client =
+        track(new HttpKmaasClient(tlsSettings(PKI.serverCaFile(dir), cert, key, false)));
+
+    KmaasException refused = failure(() -> client.wrap(DEK, seconds(1)));
+    assertThat(refused.failure()).isIn(KmaasFailure.TLS, KmaasFailure.UNREACHABLE);
+    assertThat(server.getRequestCount()).isZero();
+
+    PKI.clientCertFile(dir);
+    PKI.clientKeyFile(dir);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .untilAsserted(() -> assertThat(client.wrap(DEK, seconds(2)).kekId()).isEqualTo("kek-2"));
+    assertThat(server.takeRequest().getHandshake().peerPrincipal().getName())
+        .contains("kms-plugin-client");
   }
 
   // ---------------------------------------------------------------- helpers

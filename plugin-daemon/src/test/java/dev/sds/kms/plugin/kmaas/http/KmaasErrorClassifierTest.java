@@ -11,8 +11,11 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
@@ -72,7 +75,9 @@ class KmaasErrorClassifierTest {
             KmaasFailure.UNREACHABLE,
             "connection refused"),
         Arguments.of(
-            new UnknownHostException("kmaas.example"), KmaasFailure.UNREACHABLE, "unknown host"),
+            new UnknownHostException("kmaas.example"),
+            KmaasFailure.UNREACHABLE,
+            "cannot resolve KMaaS host kmaas.example"),
         Arguments.of(
             new NoRouteToHostException("No route"), KmaasFailure.UNREACHABLE, "no route to host"),
         Arguments.of(
@@ -102,6 +107,31 @@ class KmaasErrorClassifierTest {
             KmaasFailure.TLS,
             "certificate expired"),
         Arguments.of(
+            // the JDK's chain for an expired server certificate
+            new SSLHandshakeException(
+                    "PKIX path validation failed: java.security.cert.CertPathValidatorException:"
+                        + " validity check failed")
+                .initCause(
+                    new CertPathValidatorException(
+                        "validity check failed",
+                        new CertificateExpiredException("NotAfter: Tue Nov 24 16:04:19 UTC 2026"),
+                        null,
+                        -1,
+                        CertPathValidatorException.BasicReason.EXPIRED)),
+            KmaasFailure.TLS,
+            "certificate expired (renew the certificate KMaaS presents)"),
+        Arguments.of(
+            new SSLHandshakeException("validity check failed")
+                .initCause(
+                    new CertPathValidatorException(
+                        "validity check failed",
+                        null,
+                        null,
+                        -1,
+                        CertPathValidatorException.BasicReason.NOT_YET_VALID)),
+            KmaasFailure.TLS,
+            "certificate expired or not yet valid"),
+        Arguments.of(
             new SSLPeerUnverifiedException("Hostname kmaas.example not verified: certificate: ..."),
             KmaasFailure.TLS,
             "hostname mismatch"),
@@ -118,6 +148,15 @@ class KmaasErrorClassifierTest {
             new SSLException("Received fatal alert: certificate_required"),
             KmaasFailure.TLS,
             "client certificate"),
+        Arguments.of(
+            new SSLHandshakeException("validity check failed")
+                .initCause(new CertificateNotYetValidException("NotBefore: ...")),
+            KmaasFailure.TLS,
+            "certificate not yet valid (check the clocks"),
+        Arguments.of(
+            new SSLHandshakeException("Received fatal alert: certificate_expired"),
+            KmaasFailure.TLS,
+            "KMaaS refused the client certificate as expired"),
         Arguments.of(
             new SSLHandshakeException("Received fatal alert: protocol_version"),
             KmaasFailure.TLS,
@@ -149,6 +188,41 @@ class KmaasErrorClassifierTest {
         .isEqualTo(
             "TLS handshake with https://kmaas.example:3000 failed: certificate not trusted (set"
                 + " --kmaas-ca-file)");
+  }
+
+  @Test
+  void untrustedCertificateNamesTheCaFileInUseAndAChangedFileThatCouldNotBeLoaded() {
+    IOException untrusted =
+        (IOException)
+            new SSLHandshakeException("PKIX")
+                .initCause(new CertPathBuilderException("unable to find valid certification path"));
+
+    KmaasException e =
+        KmaasErrorClassifier.forIOException(
+            untrusted,
+            URL,
+            Path.of("/etc/kms/ca.pem"),
+            "--kmaas-ca-file /etc/kms/ca.pem holds no PEM certificate");
+
+    assertThat(e.failure()).isEqualTo(KmaasFailure.TLS);
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "TLS handshake with https://kmaas.example:3000 failed: certificate not trusted by the"
+                + " CAs in --kmaas-ca-file /etc/kms/ca.pem; changed TLS files not in use:"
+                + " --kmaas-ca-file /etc/kms/ca.pem holds no PEM certificate");
+  }
+
+  @Test
+  void unresolvableHostIsUnreachableAndNamesTheHostAndTheSetting() {
+    KmaasException e =
+        KmaasErrorClassifier.forIOException(
+            new UnknownHostException("kmaas.example: Name or service not known"), URL);
+
+    assertThat(e.failure()).isEqualTo(KmaasFailure.UNREACHABLE);
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "KMaaS unreachable: cannot resolve KMaaS host kmaas.example (DNS lookup failed for"
+                + " --kmaas-url https://kmaas.example:3000)");
   }
 
   @ParameterizedTest(name = "Retry-After \"{0}\" -> {1} s")

@@ -2,12 +2,15 @@ package dev.sds.kms.plugin.kmaas.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sds.kms.plugin.kmaas.KmaasCredentials;
 import dev.sds.kms.plugin.kmaas.engine.KekInfo;
+import dev.sds.kms.plugin.testing.OpenFiles;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -146,6 +149,109 @@ class StandaloneKmaasServerIT {
     assertThat(KmaasCredentials.ApiKey.parse(Files.readString(server.apiKeyFile()).strip()))
         .isEqualTo(server.apiKey());
     assertThat(server.url().toString()).isEqualTo("https://127.0.0.1:" + server.port());
+  }
+
+  @Test
+  void injectedFaultsStrikeTheCryptoCallsOnlyAndAreCounted() throws Exception {
+    start(options(dir.resolve("state")));
+    String auth = basic(server.apiKey());
+    Map<String, String> body = Map.of("plaintext", b64(new byte[32]));
+
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(1, 0, 0, Duration.ZERO));
+    Answer failed = post("/api/v1/default/crypto/encrypt", auth, body);
+    assertThat(failed.code()).isEqualTo(500);
+    assertThat(failed.error()).isEqualTo("injected fault");
+
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(0, 1, 0, Duration.ZERO));
+    OkHttpClient noRetry = client().newBuilder().retryOnConnectionFailure(false).build();
+    String json = MAPPER.writeValueAsString(body);
+    assertThatThrownBy(() -> call(noRetry, "POST", "/api/v1/default/crypto/encrypt", auth, json))
+        .isInstanceOf(IOException.class);
+    assertThat(
+            call(client(), "GET", "/api/v1/default/admin/keks", basic(server.adminKey()), null)
+                .code())
+        .as("admin routes are never faulted")
+        .isEqualTo(200);
+
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(0, 0, 1, Duration.ofMillis(1)));
+    assertThat(post("/api/v1/default/crypto/encrypt", auth, body).code()).isEqualTo(200);
+
+    server.injectFaults(StandaloneKmaasServer.InjectedFaults.none());
+    assertThat(post("/api/v1/default/crypto/encrypt", auth, body).code()).isEqualTo(200);
+    assertThat(server.injectedFaultCounts())
+        .isEqualTo(new StandaloneKmaasServer.InjectedFaultCounts(1, 1, 1));
+    assertThat(server.requestCounts().wraps()).isEqualTo(4);
+  }
+
+  @Test
+  void aClientThatGivesUpBeforeTheAnswerLeavesNoConnectionOpen() throws Exception {
+    start(options(dir.resolve("state")));
+    server.setAddedLatency(Duration.ofSeconds(1));
+    OkHttpClient impatient =
+        client()
+            .newBuilder()
+            .callTimeout(Duration.ofMillis(300))
+            .retryOnConnectionFailure(false)
+            .build();
+    String auth = basic(server.apiKey());
+    String json = MAPPER.writeValueAsString(Map.of("plaintext", b64(new byte[32])));
+    int before = OpenFiles.now().count("socket:other");
+
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(
+              () -> call(impatient, "POST", "/api/v1/default/crypto/encrypt", auth, json))
+          .isInstanceOf(IOException.class);
+    }
+
+    // Each answer goes into a connection the client closed. Once written, the connection leaves
+    // the TCP table; its descriptor must be closed too ("socket:other" counts those left open).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              OpenFiles files = OpenFiles.now();
+              assertThat(files.tcpOn(server.port())).as("KMaaS's sockets: the listener").isOne();
+              assertThat(files.count("socket:other"))
+                  .as("sockets whose connection is gone but whose descriptor is open")
+                  .isLessThanOrEqualTo(before);
+            });
+  }
+
+  @Test
+  void droppedConnectionsAreForgottenNotKeptWithTheirTlsBuffers() throws Exception {
+    start(options(dir.resolve("state")));
+    server.injectFaults(new StandaloneKmaasServer.InjectedFaults(0, 1, 0, Duration.ZERO));
+    OkHttpClient noRetry = client().newBuilder().retryOnConnectionFailure(false).build();
+    String auth = basic(server.apiKey());
+    String json = MAPPER.writeValueAsString(Map.of("plaintext", b64(new byte[32])));
+    call(client(), "GET", "/api/v1/default/admin/keks", basic(server.adminKey()), null);
+    long before = heapAfterGc();
+
+    for (int i = 0; i < 100; i++) {
+      assertThatThrownBy(() -> call(noRetry, "POST", "/api/v1/default/crypto/encrypt", auth, json))
+          .isInstanceOf(IOException.class);
+    }
+
+    assertThat(server.injectedFaultCounts().resets()).isEqualTo(100);
+    // a connection kept with its TLS engine costs about 80 KiB: 100 of them about 8 MiB
+    assertThat(heapAfterGc() - before)
+        .as("heap growth after 100 dropped connections")
+        .isLessThan(4L << 20);
+  }
+
+  private static long heapAfterGc() {
+    System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  @Test
+  void injectedFaultSharesAreChecked() {
+    assertThatThrownBy(() -> new StandaloneKmaasServer.InjectedFaults(0.6, 0.5, 0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fault shares must add up to at most 1");
+    assertThatThrownBy(() -> new StandaloneKmaasServer.InjectedFaults(-0.1, 0, 0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("fault shares must be between 0 and 1");
   }
 
   @Test
