@@ -91,7 +91,13 @@ public final class GrpcSocketServer implements AutoCloseable {
       throw e;
     }
     if (socketFile != null) {
-      socketFile.restrict();
+      try {
+        socketFile.restrict();
+      } catch (IOException | RuntimeException e) {
+        close(); // no socket is left behind with the wrong mode or group
+        server = null;
+        throw e;
+      }
     }
   }
 
