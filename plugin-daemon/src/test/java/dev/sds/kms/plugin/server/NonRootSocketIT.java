@@ -9,6 +9,9 @@ import dev.sds.kms.plugin.kms.v2.StatusRequest;
 import dev.sds.kms.plugin.kms.v2.StatusResponse;
 import java.io.File;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -33,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * passwd entry, as in the image) and serves from a directory that uid owns; a root client with the
  * default capabilities (kube-apiserver in a kubeadm static pod; here the test JVM) calls it; a
  * client of another uid is refused, and so is root without {@code CAP_DAC_OVERRIDE}; with {@code
- * --socket-group} a member of that group gets in. A directory or group the uid may not use stops
- * the start with a message that says what to change.
+ * --socket-group} a member of that group gets in. A directory, group or stale socket the uid may
+ * not use stops the start with a message that says what to change.
  *
  * <p>The daemon and the other clients are child JVMs (the daemon's {@code serve} and {@code probe}
  * with {@code jvm.options}) started through {@code setpriv} with another uid, so the test needs
@@ -179,6 +182,29 @@ class NonRootSocketIT {
                 + " to --socket-group 65533: uid 65532 is not a member of that group")
         .contains("supplementalGroups");
     assertThat(socket).doesNotExist(); // removed on the failed start
+  }
+
+  @Test
+  void aSocketLeftByRootIsNeitherTakenOverNorRemoved() throws Exception {
+    // e.g. a daemon that ran as root before crashed: the non-root daemon cannot tell whether it
+    // is live, so it refuses to start and says so
+    Path run = ownedDirectory("run", DAEMON_UID, DAEMON_UID, "rwx------");
+    Path state = ownedDirectory("state", DAEMON_UID, DAEMON_UID, "rwx------").resolve("kek.json");
+    Path socket = run.resolve("kms.sock");
+    try (ServerSocketChannel crashed = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      crashed.bind(UnixDomainSocketAddress.of(socket));
+    }
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+
+    String log = failedStart(startDaemon(List.of("--clear-groups"), socket, state));
+
+    assertThat(log)
+        .contains(
+            "cannot start: cannot tell whether a daemon is serving on unix://"
+                + socket
+                + ": uid 65532 may not connect to it (owner uid 0, group 0, mode rw-------,")
+        .contains("if no daemon uses it, remove the file");
+    assertThat(Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(0);
   }
 
   // ---- the daemon and clients as other uids ----
