@@ -161,6 +161,29 @@ class NonRootSocketIT {
   }
 
   @Test
+  void aTmpDirTheUidMayNotWriteStopsTheStartWithWhatToChange() throws Exception {
+    // a read-only root file system without an emptyDir on /tmp: netty cannot extract its library
+    Path run = ownedDirectory("run", DAEMON_UID, DAEMON_UID, "rwx------");
+    Path state = ownedDirectory("state", DAEMON_UID, DAEMON_UID, "rwx------").resolve("kek.json");
+    Path tmp = ownedDirectory("tmp", 0, 0, "rwxr-xr-x");
+
+    String log =
+        failedStart(
+            startDaemon(
+                List.of("--clear-groups"),
+                List.of("-Djava.io.tmpdir=" + tmp),
+                run.resolve("kms.sock"),
+                state));
+
+    assertThat(log)
+        .contains("cannot start: netty epoll is not available")
+        .contains(
+            "netty extracts its native library to "
+                + tmp
+                + " (java.io.tmpdir), which must be writable by uid 65532 and not mounted noexec");
+  }
+
+  @Test
   void aSocketGroupTheUidIsNotAMemberOfStopsTheStartWithWhatToChange() throws Exception {
     Path run = ownedDirectory("run", DAEMON_UID, DAEMON_UID, "rwx------");
     Path state = ownedDirectory("state", DAEMON_UID, DAEMON_UID, "rwx------").resolve("kek.json");
@@ -211,6 +234,12 @@ class NonRootSocketIT {
 
   private Process startDaemon(List<String> groups, Path socket, Path state, String... extra)
       throws IOException {
+    return startDaemon(groups, List.of(), socket, state, extra);
+  }
+
+  private Process startDaemon(
+      List<String> groups, List<String> jvmFlags, Path socket, Path state, String... extra)
+      throws IOException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -220,7 +249,7 @@ class NonRootSocketIT {
                 "--regid",
                 String.valueOf(DAEMON_UID)));
     command.addAll(groups);
-    command.addAll(java());
+    command.addAll(java(jvmFlags));
     command.addAll(
         List.of(
             "serve",
@@ -292,12 +321,18 @@ class NonRootSocketIT {
   }
 
   private static List<String> java() {
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "@" + jvmOptions,
-        "-cp",
-        classpath,
-        MAIN_CLASS);
+    return java(List.of());
+  }
+
+  private static List<String> java(List<String> jvmFlags) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + jvmOptions));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", classpath, MAIN_CLASS));
+    return command;
   }
 
   private Path ownedDirectory(String name, int uid, int gid, String mode) throws IOException {
