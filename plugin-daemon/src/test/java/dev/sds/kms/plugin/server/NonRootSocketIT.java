@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NonRootSocketIT {
   private static final int DAEMON_UID = 65532;
-  private static final int SOCKET_GID = 65533;
+  private static final int APISERVER_GID = 65533;
   private static final int OTHER_UID = 65531;
   private static final String MAIN_CLASS = "dev.sds.kms.plugin.cli.KmsPluginCli";
 
@@ -113,22 +113,19 @@ class NonRootSocketIT {
 
   @Test
   void withSocketGroupAMemberOfTheGroupIsAdmitted() throws Exception {
-    // the rootless-apiserver layout: directory 0750 and socket 0660, both of a shared group
-    Path run = ownedDirectory("run", DAEMON_UID, SOCKET_GID, "rwxr-x---");
+    // the rootless-apiserver layout the deployments document: directory 0750 and socket 0660 of
+    // the daemon's own group, which kube-apiserver joins (supplementalGroups)
+    Path run = ownedDirectory("run", DAEMON_UID, DAEMON_UID, "rwxr-x---");
     Path socket = run.resolve("kms.sock");
     Path state = ownedDirectory("state", DAEMON_UID, DAEMON_UID, "rwx------").resolve("kek.json");
 
     Process daemon =
         startDaemon(
-            List.of("--groups", String.valueOf(SOCKET_GID)),
-            socket,
-            state,
-            "--socket-group",
-            String.valueOf(SOCKET_GID));
+            List.of("--clear-groups"), socket, state, "--socket-group", String.valueOf(DAEMON_UID));
     awaitServing(daemon, socket);
 
     assertThat(Files.getAttribute(socket, "unix:gid", LinkOption.NOFOLLOW_LINKS))
-        .isEqualTo(SOCKET_GID);
+        .isEqualTo(DAEMON_UID);
     assertThat(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS))
         .isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
     ProbeRun member =
@@ -139,7 +136,7 @@ class NonRootSocketIT {
             "--regid",
             OTHER_UID,
             "--groups",
-            String.valueOf(SOCKET_GID));
+            String.valueOf(DAEMON_UID));
     assertThat(member.exitCode()).as(member.output()).isZero();
     assertThat(member.output()).contains("PASS: unix://" + socket);
     assertRefused(probe(socket, "--reuid", OTHER_UID, "--regid", OTHER_UID, "--clear-groups"));
@@ -185,6 +182,7 @@ class NonRootSocketIT {
 
   @Test
   void aSocketGroupTheUidIsNotAMemberOfStopsTheStartWithWhatToChange() throws Exception {
+    // --socket-group naming kube-apiserver's group instead, without the daemon being a member
     Path run = ownedDirectory("run", DAEMON_UID, DAEMON_UID, "rwx------");
     Path state = ownedDirectory("state", DAEMON_UID, DAEMON_UID, "rwx------").resolve("kek.json");
     Path socket = run.resolve("kms.sock");
@@ -196,7 +194,7 @@ class NonRootSocketIT {
                 socket,
                 state,
                 "--socket-group",
-                String.valueOf(SOCKET_GID)));
+                String.valueOf(APISERVER_GID)));
 
     assertThat(log)
         .contains(
