@@ -100,8 +100,9 @@ final class SocketFile {
               + ProcessOwner.describe()
               + " is not a member of that group ("
               + e.getReason()
-              + "); add the group to the daemon's supplementary groups (pod"
-              + " securityContext.supplementalGroups, systemd SupplementaryGroups=)",
+              + "); use the daemon's own group and make kube-apiserver a member of it, or add"
+              + " the group to the daemon's (pod securityContext.supplementalGroups, systemd"
+              + " SupplementaryGroups=)",
           e);
     }
     Files.setPosixFilePermissions(path, perms("rw-rw----"));
