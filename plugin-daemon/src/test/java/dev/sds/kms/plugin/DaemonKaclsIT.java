@@ -6,6 +6,7 @@ import static dev.sds.kms.plugin.testing.KmsCalls.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.ByteString;
@@ -49,11 +50,15 @@ class DaemonKaclsIT {
   private Daemon daemon;
   private KmsV2Client client;
   private Path tokenFile;
+  private Level sdsLevelBefore;
 
   @BeforeEach
   void start() throws Exception {
     logs.start();
     rootLogger().addAppender(logs);
+    // an earlier test in this JVM may have left the root logger at WARN (RecoverCommand sets it)
+    sdsLevelBefore = sds().getLevel();
+    sds().setLevel(Level.INFO);
     kmaas =
         new StandaloneKmaasServer(
             StandaloneKmaasServer.Options.of(
@@ -92,6 +97,7 @@ class DaemonKaclsIT {
       kmaas.close();
     }
     rootLogger().detachAppender(logs);
+    sds().setLevel(sdsLevelBefore);
     StringBuilder logged = new StringBuilder();
     logs.list.forEach(e -> logged.append(e.getFormattedMessage()).append('\n'));
     assertThat(logged.toString()).as("log lines").isNotEmpty().doesNotContain(token);
@@ -176,6 +182,10 @@ class DaemonKaclsIT {
         kmaas.url(),
         KmaasCredentials.ApiKey.parse(Files.readString(kmaas.adminKeyFile()).strip()),
         kmaas.certificateFile());
+  }
+
+  private static ch.qos.logback.classic.Logger sds() {
+    return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.sds");
   }
 
   private static ch.qos.logback.classic.Logger rootLogger() {

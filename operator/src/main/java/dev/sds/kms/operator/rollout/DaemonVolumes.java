@@ -24,9 +24,11 @@ import java.util.List;
  *   <li>{@code config}: one read-only projected volume at {@value DaemonPaths#CONFIG_DIR} holding
  *       {@code config.yaml} from the ConfigMap and, under {@code credentials/}, {@code ca/} and
  *       {@code client/}, only the referenced keys of the referenced Secrets and ConfigMaps. Secret
- *       files are mode 0400 (the daemon runs as root). One projected volume instead of a volume per
- *       object mounted inside the ConfigMap's: no mount point has to be created inside a read-only
- *       volume, and every file still follows updates (no {@code subPath});
+ *       files are mode 0440 with the pod's {@code fsGroup}, the daemon's gid, as their group (the
+ *       kubelet sets it): readable by the daemon's uid and nobody else but root; 0400 (root's) when
+ *       the daemon runs as root. One projected volume instead of a volume per object mounted inside
+ *       the ConfigMap's: no mount point has to be created inside a read-only volume, and every file
+ *       still follows updates (no {@code subPath});
  *   <li>{@code tmp}: an emptyDir at {@code /tmp}, the only writable place on a read-only root file
  *       system.
  * </ul>
@@ -37,7 +39,8 @@ public final class DaemonVolumes {
   public static final String CONFIG = "config";
   public static final String TMP = "tmp";
 
-  static final int SECRET_FILE_MODE = 0400;
+  static final int SECRET_FILE_MODE_ROOT = 0400;
+  static final int SECRET_FILE_MODE_FS_GROUP = 0440;
   static final int PUBLIC_FILE_MODE = 0444;
 
   private DaemonVolumes() {}
@@ -65,16 +68,34 @@ public final class DaemonVolumes {
   /** The container's mounts, config read-only. */
   public static List<VolumeMount> mounts(KmsPlugin plugin) {
     return List.of(
-        new VolumeMountBuilder()
-            .withName(SOCKET)
-            .withMountPath(SpecDefaults.socketHostDirectory(plugin))
-            .build(),
+        socketMount(plugin),
         new VolumeMountBuilder()
             .withName(CONFIG)
             .withMountPath(DaemonPaths.CONFIG_DIR)
             .withReadOnly(true)
             .build(),
         new VolumeMountBuilder().withName(TMP).withMountPath(DaemonPaths.TMP_DIR).build());
+  }
+
+  /** The socket directory at the same path as on the node (the daemon and the init container). */
+  static VolumeMount socketMount(KmsPlugin plugin) {
+    return new VolumeMountBuilder()
+        .withName(SOCKET)
+        .withMountPath(SpecDefaults.socketHostDirectory(plugin))
+        .build();
+  }
+
+  /**
+   * The pod's {@code fsGroup}: the daemon's gid, so that the kubelet gives the projected files that
+   * group; none when the daemon runs as root.
+   */
+  static Long fsGroup(KmsPlugin plugin) {
+    long uid = SpecDefaults.runAsUser(plugin);
+    return uid == 0 ? null : uid;
+  }
+
+  private static int secretFileMode(KmsPlugin plugin) {
+    return fsGroup(plugin) == null ? SECRET_FILE_MODE_ROOT : SECRET_FILE_MODE_FS_GROUP;
   }
 
   private static List<VolumeProjection> projections(KmsPlugin plugin) {
@@ -93,7 +114,8 @@ public final class DaemonVolumes {
           new VolumeProjectionBuilder()
               .withNewSecret()
               .withName(kmaas.getCredentials().getSecretName())
-              .withItems(item(key, DaemonPaths.CREDENTIALS_SUBDIR + "/" + key, SECRET_FILE_MODE))
+              .withItems(
+                  item(key, DaemonPaths.CREDENTIALS_SUBDIR + "/" + key, secretFileMode(plugin)))
               .endSecret()
               .build());
     }
@@ -124,7 +146,10 @@ public final class DaemonVolumes {
               .withName(kmaas.getClientCertificate().getSecretName())
               .withItems(
                   item(DaemonPaths.TLS_CERT_KEY, dir + DaemonPaths.TLS_CERT_KEY, null),
-                  item(DaemonPaths.TLS_KEY_KEY, dir + DaemonPaths.TLS_KEY_KEY, SECRET_FILE_MODE))
+                  item(
+                      DaemonPaths.TLS_KEY_KEY,
+                      dir + DaemonPaths.TLS_KEY_KEY,
+                      secretFileMode(plugin)))
               .endSecret()
               .build());
     }

@@ -4,6 +4,8 @@ import dev.sds.kms.operator.crd.v1alpha1.KmsPlugin;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -23,11 +25,14 @@ import java.util.TreeMap;
  * <p>The container runs {@code serve --config /etc/sds-kms-plugin/config.yaml} as arguments only:
  * the image's entrypoint ({@code java @/app/jvm.options -XX:SharedArchiveFile=/app/kms-plugin.jsa
  * -jar /app/kms-plugin.jar}) keeps the daemon's JVM settings in one file and its AppCDS archive, so
- * no command is set here. It runs as root so that kube-apiserver (root) can use the 0600 socket,
- * but with no capabilities, no privilege escalation, a read-only root file system and the runtime's
- * default seccomp profile. It serves {@code /livez}, {@code /readyz} and {@code /status} on the pod
- * IP, port {@code http}; no host networking. It needs no API access, so no service account token is
- * mounted.
+ * no command is set here. It runs as {@code spec.runAsUser} (default 65532, the image's user; uid
+ * and gid), non-root, with no capabilities, no privilege escalation, a read-only root file system
+ * and the runtime's default seccomp profile; kube-apiserver, root with the default capabilities,
+ * still opens its 0600 socket. The init container of {@link SocketDirectoryInit} makes the socket
+ * directory that uid's first, and the pod's {@code fsGroup} makes the projected Secret files
+ * readable by it ({@link DaemonVolumes}). It serves {@code /livez}, {@code /readyz} and {@code
+ * /status} on the pod IP, port {@code http}; no host networking. It needs no API access, so no
+ * service account token is mounted.
  *
  * <p>Named "Desired…" rather than "…Builder" so as not to clash with fabric8's generated builders.
  */
@@ -95,13 +100,22 @@ public final class DesiredDaemonSet {
         .withPriorityClassName(SpecDefaults.priorityClassName(plugin))
         .withNodeSelector(SpecDefaults.nodeSelector(plugin))
         .withTolerations(SpecDefaults.tolerations(plugin))
+        .withSecurityContext(podSecurityContext(plugin))
+        .withInitContainers(SocketDirectoryInit.containers(plugin))
         .withContainers(container(plugin))
         .withVolumes(DaemonVolumes.volumes(plugin))
         .endSpec()
         .build();
   }
 
+  /** Only {@code fsGroup} (a pod-level field); the rest is per container. */
+  private static PodSecurityContext podSecurityContext(KmsPlugin plugin) {
+    Long fsGroup = DaemonVolumes.fsGroup(plugin);
+    return fsGroup == null ? null : new PodSecurityContextBuilder().withFsGroup(fsGroup).build();
+  }
+
   private static Container container(KmsPlugin plugin) {
+    long uid = SpecDefaults.runAsUser(plugin);
     return new ContainerBuilder()
         .withName(Names.CONTAINER)
         .withImage(SpecDefaults.spec(plugin).getImage())
@@ -115,7 +129,9 @@ public final class DesiredDaemonSet {
         .withLivenessProbe(probe(LIVEZ, 10))
         .withResources(SpecDefaults.resources(plugin))
         .withNewSecurityContext()
-        .withRunAsUser(0L)
+        .withRunAsUser(uid)
+        .withRunAsGroup(uid)
+        .withRunAsNonRoot(uid == 0 ? null : true)
         .withAllowPrivilegeEscalation(false)
         .withReadOnlyRootFilesystem(true)
         .withNewCapabilities()

@@ -42,6 +42,11 @@ public final class SpecDefaults {
   public static final String LOG_LEVEL = "info";
   public static final int HTTP_PORT = 8083;
 
+  /**
+   * The daemon image's {@code USER} (plugin-daemon/Dockerfile): the "nonroot" uid of distroless.
+   */
+  public static final long RUN_AS_USER = 65532L;
+
   public static final String PROTOCOL_CRYPTO_API = "crypto-api";
   public static final String PROTOCOL_KACLS = "kacls";
 
@@ -159,6 +164,12 @@ public final class SpecDefaults {
   public static int httpPort(KmsPlugin plugin) {
     Integer port = spec(plugin).getHttpPort();
     return port != null ? port : HTTP_PORT;
+  }
+
+  /** Default 65532 ({@link #RUN_AS_USER}); 0 is root. */
+  public static long runAsUser(KmsPlugin plugin) {
+    Long uid = spec(plugin).getRunAsUser();
+    return uid != null ? uid : RUN_AS_USER;
   }
 
   /** Default false. */

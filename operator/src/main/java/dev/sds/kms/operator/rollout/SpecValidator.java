@@ -117,6 +117,10 @@ public final class SpecValidator {
     if (spec.getHttpPort() != null && (spec.getHttpPort() < 1024 || spec.getHttpPort() > 65535)) {
       problems.add(problem("spec.httpPort must be between 1024 and 65535"));
     }
+    if (spec.getRunAsUser() != null
+        && (spec.getRunAsUser() < 0 || spec.getRunAsUser() > Integer.MAX_VALUE)) {
+      problems.add(problem("spec.runAsUser must be between 0 and 2147483647"));
+    }
     if (spec.getPriorityClassName() != null && !isObjectName(spec.getPriorityClassName())) {
       problems.add(problem("spec.priorityClassName must be a valid PriorityClass name"));
     }

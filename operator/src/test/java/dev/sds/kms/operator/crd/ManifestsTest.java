@@ -6,9 +6,17 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sds.kms.operator.crd.v1alpha1.KmsPluginSpec;
+import dev.sds.kms.operator.rollout.SpecDefaults;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.HostPathVolumeSource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -229,6 +237,62 @@ class ManifestsTest {
     assertThat(env.get("OPERATOR_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.namespace");
     assertThat(env.get("LEADER_ELECTION").getValue()).isEqualTo("true");
+  }
+
+  /**
+   * The static pod runs as the image's non-root uid with nothing to spare (docs/SECURITY.md, "Least
+   * privilege"), in the socket directory the tmpfiles snippet gives that uid, with the writable
+   * /tmp a read-only root file system needs (netty extracts its epoll library there).
+   */
+  @Test
+  void staticPodRunsAsTheImagesNonRootUidWithoutCapabilitiesOnAReadOnlyRootFileSystem()
+      throws IOException {
+    long uid = SpecDefaults.RUN_AS_USER;
+    Pod pod = only(Pod.class, "sds-kms-plugin");
+    PodSecurityContext podSecurity = pod.getSpec().getSecurityContext();
+    assertThat(podSecurity.getRunAsNonRoot()).isTrue();
+    assertThat(podSecurity.getRunAsUser()).isEqualTo(uid);
+    assertThat(podSecurity.getRunAsGroup()).isEqualTo(uid);
+    assertThat(podSecurity.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getSpec().getInitContainers()).isNullOrEmpty();
+    assertThat(pod.getSpec().getContainers()).hasSize(1);
+    Container container = pod.getSpec().getContainers().get(0);
+    SecurityContext security = container.getSecurityContext();
+    assertThat(security.getRunAsUser()).isNull();
+    assertThat(security.getPrivileged()).isNull();
+    assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+
+    Map<String, String> mounts =
+        container.getVolumeMounts().stream()
+            .collect(Collectors.toMap(VolumeMount::getMountPath, VolumeMount::getName));
+    Map<String, Volume> volumes =
+        pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
+    assertThat(volumes.get(mounts.get("/tmp")).getEmptyDir()).isNotNull();
+    HostPathVolumeSource socketDir = volumes.get(mounts.get("/var/run/kmsplugin")).getHostPath();
+    assertThat(socketDir.getType()).isEqualTo("Directory");
+
+    // /var/run is /run: the directory systemd-tmpfiles makes, owned by the pod's uid and gid
+    List<String> tmpfiles =
+        Files.readAllLines(CONFIG.resolve("static-pod/sds-kms-plugin.tmpfiles.conf")).stream()
+            .filter(l -> !l.isBlank() && !l.startsWith("#"))
+            .toList();
+    assertThat(tmpfiles).singleElement();
+    assertThat(tmpfiles.get(0).split("\\s+"))
+        .containsExactly(
+            "d",
+            socketDir.getPath().replaceFirst("^/var/run/", "/run/"),
+            "0700",
+            String.valueOf(uid),
+            String.valueOf(uid),
+            "-");
+
+    // the image's USER is the same uid and gid
+    assertThat(Files.readAllLines(Path.of("../plugin-daemon/Dockerfile")))
+        .filteredOn(l -> l.startsWith("USER "))
+        .containsExactly("USER " + uid + ":" + uid);
   }
 
   static void assertOperatorServiceAccount(List<Subject> subjects) {

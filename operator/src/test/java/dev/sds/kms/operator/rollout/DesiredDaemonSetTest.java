@@ -111,15 +111,82 @@ class DesiredDaemonSetTest {
   }
 
   @Test
-  void runsAsRootButLockedDown() {
+  void runsAsTheNonRootUidOfTheImageLockedDown() {
     SecurityContext security = container.getSecurityContext();
-    assertThat(security.getRunAsUser()).isZero();
+    assertThat(security.getRunAsUser()).isEqualTo(65532L);
+    assertThat(security.getRunAsGroup()).isEqualTo(65532L);
+    assertThat(security.getRunAsNonRoot()).isTrue();
     assertThat(security.getPrivileged()).isNull();
     assertThat(security.getAllowPrivilegeEscalation()).isFalse();
     assertThat(security.getReadOnlyRootFilesystem()).isTrue();
     assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
     assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    // the kubelet gives the projected files this group, so that the uid reads the 0440 Secrets
+    assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(65532L);
+    assertThat(pod.getSecurityContext().getRunAsUser()).isNull();
+    assertThat(SpecDefaults.RUN_AS_USER).isEqualTo(65532L);
+  }
+
+  @Test
+  void anInitContainerMakesTheSocketDirectoryTheDaemonsWithChownAndFownerOnly() {
+    assertThat(pod.getInitContainers()).singleElement();
+    Container init = pod.getInitContainers().get(0);
+    assertThat(init.getName()).isEqualTo("socket-dir");
+    assertThat(init.getImage()).isEqualTo(TestPlugins.IMAGE);
+    assertThat(init.getCommand())
+        .containsExactly("/bin/sh", "-c", "chown \"$1\" \"$2\" && chmod 0700 \"$2\"", "socket-dir");
+    assertThat(init.getArgs()).containsExactly("65532:65532", "/run/kms");
+    assertThat(init.getVolumeMounts())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getName()).isEqualTo("socket");
+              assertThat(m.getMountPath()).isEqualTo("/run/kms");
+            });
+    SecurityContext security = init.getSecurityContext();
+    assertThat(security.getRunAsUser()).isZero();
+    assertThat(security.getRunAsNonRoot()).isFalse();
+    assertThat(security.getPrivileged()).isNull();
+    assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(security.getCapabilities().getAdd()).containsExactly("CHOWN", "FOWNER");
+    assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(init.getResources().getLimits()).containsKey("memory");
+    assertThat(init.getPorts()).isNullOrEmpty();
+  }
+
+  @Test
+  void runAsUserZeroRunsTheDaemonAsRootWithoutInitContainerOrFsGroup() {
+    KmsPlugin root = TestPlugins.full();
+    root.getSpec().setRunAsUser(0L);
+    PodSpec rootPod = DesiredDaemonSet.of(root).getSpec().getTemplate().getSpec();
+    SecurityContext security = rootPod.getContainers().get(0).getSecurityContext();
+
+    assertThat(security.getRunAsUser()).isZero();
+    assertThat(security.getRunAsNonRoot()).isNull();
+    assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(rootPod.getInitContainers()).isEmpty();
+    assertThat(rootPod.getSecurityContext()).isNull();
+    assertThat(volume(rootPod, "config").getProjected().getSources().get(1).getSecret().getItems())
+        .containsExactly(item("api-key", "credentials/api-key", 0400));
+  }
+
+  @Test
+  void anotherUidIsTheDaemonsUidGidFsGroupAndTheInitContainersOwner() {
+    KmsPlugin other = TestPlugins.minimal();
+    other.getSpec().setRunAsUser(10001L);
+    PodSpec otherPod = DesiredDaemonSet.of(other).getSpec().getTemplate().getSpec();
+
+    assertThat(otherPod.getContainers().get(0).getSecurityContext().getRunAsUser())
+        .isEqualTo(10001L);
+    assertThat(otherPod.getContainers().get(0).getSecurityContext().getRunAsGroup())
+        .isEqualTo(10001L);
+    assertThat(otherPod.getSecurityContext().getFsGroup()).isEqualTo(10001L);
+    assertThat(otherPod.getInitContainers().get(0).getArgs())
+        .containsExactly("10001:10001", "/var/run/kmsplugin");
   }
 
   @Test
@@ -152,14 +219,14 @@ class DesiredDaemonSetTest {
         .containsExactly(item("config.yaml", "config.yaml", null));
     assertThat(sources.get(1).getSecret().getName()).isEqualTo("kmaas-credentials");
     assertThat(sources.get(1).getSecret().getItems())
-        .containsExactly(item("api-key", "credentials/api-key", 0400));
+        .containsExactly(item("api-key", "credentials/api-key", 0440));
     assertThat(sources.get(2).getConfigMap().getName()).isEqualTo("kmaas-ca");
     assertThat(sources.get(2).getConfigMap().getItems())
         .containsExactly(item("bundle.pem", "ca/bundle.pem", null));
     assertThat(sources.get(3).getSecret().getName()).isEqualTo("kmaas-client");
     assertThat(sources.get(3).getSecret().getItems())
         .containsExactly(
-            item("tls.crt", "client/tls.crt", null), item("tls.key", "client/tls.key", 0400));
+            item("tls.crt", "client/tls.crt", null), item("tls.key", "client/tls.key", 0440));
 
     // every file the config names is a projected path under the mount
     Map<String, String> settings = DaemonConfigRenderer.settings(TestPlugins.full());
@@ -214,7 +281,8 @@ class DesiredDaemonSetTest {
         change("credentials type", s -> s.getSpec().getKmaas().getCredentials().setType("Token")),
         change(
             "credentials Secret", s -> s.getSpec().getKmaas().getCredentials().setSecretName("x")),
-        change("nodeSelector", s -> s.getSpec().setNodeSelector(Map.of("kms", "yes"))));
+        change("nodeSelector", s -> s.getSpec().setNodeSelector(Map.of("kms", "yes"))),
+        change("runAsUser", s -> s.getSpec().setRunAsUser(0L)));
   }
 
   private static Arguments change(String name, Consumer<KmsPlugin> change) {

@@ -47,6 +47,7 @@ class SpecDefaultsTest {
     assertThat(SpecDefaults.logLevel(plugin)).isEqualTo("info");
     assertThat(SpecDefaults.httpPort(plugin)).isEqualTo(8083);
     assertThat(SpecDefaults.paused(plugin)).isFalse();
+    assertThat(SpecDefaults.runAsUser(plugin)).isEqualTo(65532L);
     assertThat(SpecDefaults.credentialsType(plugin)).isNull();
     assertThat(SpecDefaults.credentialsKey(plugin)).isNull();
     assertThat(SpecDefaults.caBundleKey(plugin)).isNull();
@@ -72,6 +73,7 @@ class SpecDefaultsTest {
         .setResources(
             new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("1Gi")).build());
     plugin.getSpec().setPaused(true);
+    plugin.getSpec().setRunAsUser(0L);
 
     assertThat(SpecDefaults.nodeSelector(plugin)).containsExactly(Map.entry("kms", "yes"));
     assertThat(SpecDefaults.tolerations(plugin)).containsExactly(everything);
@@ -86,6 +88,7 @@ class SpecDefaultsTest {
     assertThat(SpecDefaults.logLevel(plugin)).isEqualTo("debug");
     assertThat(SpecDefaults.httpPort(plugin)).isEqualTo(9090);
     assertThat(SpecDefaults.paused(plugin)).isTrue();
+    assertThat(SpecDefaults.runAsUser(plugin)).isZero();
     assertThat(SpecDefaults.caBundleKey(plugin)).isEqualTo("bundle.pem");
   }
 

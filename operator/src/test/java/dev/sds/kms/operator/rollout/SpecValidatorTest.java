@@ -212,6 +212,14 @@ class SpecValidatorTest {
             s -> s.setHttpPort(65536),
             "spec.httpPort must be between 1024 and 65535"),
         bad(
+            "negative uid",
+            s -> s.setRunAsUser(-1L),
+            "spec.runAsUser must be between 0 and 2147483647"),
+        bad(
+            "uid past 2^31-1",
+            s -> s.setRunAsUser(1L << 31),
+            "spec.runAsUser must be between 0 and 2147483647"),
+        bad(
             "priority class in capitals",
             s -> s.setPriorityClassName("High"),
             "spec.priorityClassName must be"),

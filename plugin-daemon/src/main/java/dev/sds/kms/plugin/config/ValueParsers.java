@@ -218,19 +218,33 @@ final class ValueParsers {
     return new IllegalArgumentException("is not host:port, [v6-address]:port or off");
   }
 
-  /** A path; a leading {@code ~/} is the user's home directory. Need not exist. */
+  /**
+   * A path; a leading {@code ~/} is the user's home directory. Need not exist. A uid without a
+   * passwd entry (the daemon image's 65532) has no home directory: the JVM sets {@code user.home}
+   * to {@code ?}, and {@code ~} is then refused rather than read as the relative path {@code ?}.
+   */
   static Path path(String raw) {
     String expanded = raw;
     if (raw.equals("~")) {
-      expanded = System.getProperty("user.home");
+      expanded = home();
     } else if (raw.startsWith("~/")) {
-      expanded = System.getProperty("user.home") + raw.substring(1);
+      expanded = home() + raw.substring(1);
     }
     try {
       return Path.of(expanded);
     } catch (InvalidPathException e) {
       throw new IllegalArgumentException("is not a valid path");
     }
+  }
+
+  private static String home() {
+    String home = System.getProperty("user.home", "");
+    if (home.isEmpty() || home.equals("?")) {
+      throw new IllegalArgumentException(
+          "starts with ~ but this user has no home directory (a uid without a passwd entry);"
+              + " give an absolute path");
+    }
+    return home;
   }
 
   /** A path that is not a directory (it may not exist yet). */

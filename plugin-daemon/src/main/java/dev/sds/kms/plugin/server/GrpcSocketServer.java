@@ -64,7 +64,15 @@ public final class GrpcSocketServer implements AutoCloseable {
   /** Binds the socket and starts serving. */
   public synchronized void start() throws IOException, SocketInUseException {
     if (!Epoll.isAvailable()) {
-      throw new IOException("netty epoll is not available: " + Epoll.unavailabilityCause());
+      throw new IOException(
+          "netty epoll is not available: "
+              + Epoll.unavailabilityCause()
+              + "; netty extracts its native library to "
+              + System.getProperty("java.io.tmpdir")
+              + " (java.io.tmpdir), which must be writable by "
+              + ProcessOwner.describe()
+              + " and not mounted noexec: with a read-only root file system mount an emptyDir"
+              + " or tmpfs there");
     }
     if (socketFile != null) {
       socketFile.prepare();
@@ -91,7 +99,13 @@ public final class GrpcSocketServer implements AutoCloseable {
       throw e;
     }
     if (socketFile != null) {
-      socketFile.restrict();
+      try {
+        socketFile.restrict();
+      } catch (IOException | RuntimeException e) {
+        close(); // no socket is left behind with the wrong mode or group
+        server = null;
+        throw e;
+      }
     }
   }
 

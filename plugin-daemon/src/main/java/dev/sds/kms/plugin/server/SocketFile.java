@@ -2,15 +2,19 @@ package dev.sds.kms.plugin.server;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -47,6 +51,17 @@ final class SocketFile {
         throw new IOException(dir + " exists and is not a directory", e);
       }
     }
+    if (!Files.isWritable(dir) || !Files.isExecutable(dir)) {
+      throw new IOException(
+          "cannot create the socket in "
+              + dir
+              + ": "
+              + ProcessOwner.describe()
+              + " may not write there ("
+              + ownerAndMode(dir)
+              + "); make the directory owned by the daemon's user, see docs/SECURITY.md"
+              + " \"Least privilege\"");
+    }
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -73,8 +88,23 @@ final class SocketFile {
     }
     GroupPrincipal principal =
         path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-    Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class)
-        .setGroup(principal);
+    try {
+      Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(principal);
+    } catch (FileSystemException e) {
+      throw new IOException(
+          "cannot give the socket unix://"
+              + path
+              + " to --socket-group "
+              + group
+              + ": "
+              + ProcessOwner.describe()
+              + " is not a member of that group ("
+              + e.getReason()
+              + "); use the daemon's own group and make kube-apiserver a member of it, or add"
+              + " the group to the daemon's (pod securityContext.supplementalGroups, systemd"
+              + " SupplementaryGroups=)",
+          e);
+    }
     Files.setPosixFilePermissions(path, perms("rw-rw----"));
   }
 
@@ -95,6 +125,35 @@ final class SocketFile {
       return true;
     } catch (ConnectException e) {
       return false;
+    } catch (SocketException e) {
+      // EACCES: a socket another user left (e.g. a daemon that ran as root before); it may be live
+      throw new IOException(
+          "cannot tell whether a daemon is serving on unix://"
+              + path
+              + ": "
+              + ProcessOwner.describe()
+              + " may not connect to it ("
+              + ownerAndMode(path)
+              + ", "
+              + e.getMessage()
+              + "); if no daemon uses it, remove the file",
+          e);
+    }
+  }
+
+  /** E.g. {@code owner uid 0, group 0, mode rwxr-xr-x}; what could be read of it. */
+  private static String ownerAndMode(Path file) {
+    try {
+      PosixFileAttributes attrs =
+          Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return "owner uid "
+          + Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)
+          + ", group "
+          + Files.getAttribute(file, "unix:gid", LinkOption.NOFOLLOW_LINKS)
+          + ", mode "
+          + PosixFilePermissions.toString(attrs.permissions());
+    } catch (IOException | UnsupportedOperationException e) {
+      return "owner and mode unreadable: " + e.getClass().getSimpleName();
     }
   }
 

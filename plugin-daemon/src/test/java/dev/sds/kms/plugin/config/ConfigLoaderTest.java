@@ -208,6 +208,31 @@ class ConfigLoaderTest {
         .isEqualTo(Path.of(System.getProperty("user.home"), "x/state.json"));
   }
 
+  @Test
+  void withoutAHomeDirectoryTildeIsRefusedAndARemoteKmaasNeedsNone() throws ConfigException {
+    // what the JVM sets for a uid without a passwd entry (the daemon image's 65532)
+    String home = System.getProperty("user.home");
+    System.setProperty("user.home", "?");
+    try {
+      assertThatThrownBy(() -> load(Map.of(), Map.of()))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(
+              "--state-file (KMAAS_STATE_FILE): \"~/.sds-kms-plugin/embedded-kmaas.json\" starts"
+                  + " with ~ but this user has no home directory (a uid without a passwd entry);"
+                  + " give an absolute path");
+      assertThat(
+              load(Map.of("--state-file", "/var/lib/kms/state.json"), Map.of()).kmaas().stateFile())
+          .isEqualTo(Path.of("/var/lib/kms/state.json"));
+      assertThat(
+              load(Map.of(), Map.of("KMAAS_URL", URL, "KMAAS_TENANT_ID", "acme"))
+                  .kmaas()
+                  .embedded())
+          .isFalse();
+    } finally {
+      System.setProperty("user.home", home);
+    }
+  }
+
   // ---- precedence ----
 
   @ParameterizedTest(name = "flag={0} env={1} yaml={2} -> {3}")

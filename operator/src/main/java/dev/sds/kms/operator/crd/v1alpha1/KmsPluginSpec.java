@@ -63,6 +63,14 @@ public class KmsPluginSpec {
   @Default("system-node-critical")
   private String priorityClassName;
 
+  @JsonPropertyDescription(
+      "Uid and gid the daemon container runs as. Default 65532 (non-root: an init container makes"
+          + " the socket directory this uid's); 0 runs the daemon as root.")
+  @Default("65532")
+  @Min(0)
+  @Max(2147483647)
+  private Long runAsUser;
+
   @JsonPropertyDescription("How often each daemon checks KMaaS (CHECK_INTERVAL), e.g. 30s.")
   @Default("30s")
   @Pattern("^([0-9]+(ms|s|m|h))+$")
@@ -237,6 +245,19 @@ public class KmsPluginSpec {
     return this;
   }
 
+  public Long getRunAsUser() {
+    return runAsUser;
+  }
+
+  public void setRunAsUser(Long runAsUser) {
+    this.runAsUser = runAsUser;
+  }
+
+  public KmsPluginSpec withRunAsUser(Long runAsUser) {
+    this.runAsUser = runAsUser;
+    return this;
+  }
+
   public String getHealthCheckInterval() {
     return healthCheckInterval;
   }
@@ -321,6 +342,7 @@ public class KmsPluginSpec {
         && Objects.equals(tolerations, other.tolerations)
         && Objects.equals(resources, other.resources)
         && Objects.equals(priorityClassName, other.priorityClassName)
+        && Objects.equals(runAsUser, other.runAsUser)
         && Objects.equals(healthCheckInterval, other.healthCheckInterval)
         && Objects.equals(logLevel, other.logLevel)
         && Objects.equals(httpPort, other.httpPort)
@@ -342,6 +364,7 @@ public class KmsPluginSpec {
         tolerations,
         resources,
         priorityClassName,
+        runAsUser,
         healthCheckInterval,
         logLevel,
         httpPort,
