@@ -50,9 +50,7 @@ public final class Daemon implements AutoCloseable {
     this.config = config;
     KmaasSettings settings = config.kmaas();
     this.kmaas =
-        new MeteredKmaasClient(
-            createKmaasClient(settings, remoteClient),
-            metrics.registry());
+        new MeteredKmaasClient(createKmaasClient(settings, remoteClient), metrics.registry());
     KeyIdScheme scheme = new KeyIdScheme(config.keyIdPrefix(), config.kmaas().tenant());
     this.dekCache = new DekCache(config.dekCacheSize(), config.dekCacheTtl());
     dekCache.bindMetrics(metrics.registry());

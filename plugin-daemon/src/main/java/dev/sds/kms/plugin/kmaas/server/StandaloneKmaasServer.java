@@ -83,8 +83,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Crypto-api and admin errors: {@code {"errors":[{"code":<status>,"message":"<text>"}]}} with
  * 401 (missing or wrong credentials), 403 (non-admin credential on an admin route), 404 (unknown
- * route, tenant or KEK), 410 (the KEK is disabled), 400 (malformed JSON or base64, bad input, ciphertext authentication
- * failure), 405, 413 (body over 64 KiB), 500 (storage).
+ * route, tenant or KEK), 410 (the KEK is disabled), 400 (malformed JSON or base64, bad input,
+ * ciphertext authentication failure), 405, 413 (body over 64 KiB), 500 (storage).
  *
  * <p>Authentication: HTTP Basic {@code base64(name:secret)} with the API key (crypto routes) or the
  * admin key (all routes), or {@code Bearer <token>} with one of the configured tokens (crypto
