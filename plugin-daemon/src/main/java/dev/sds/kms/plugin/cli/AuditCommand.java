@@ -5,7 +5,6 @@ import dev.sds.kms.plugin.audit.AuditReport;
 import dev.sds.kms.plugin.audit.EtcdAuditor;
 import dev.sds.kms.plugin.etcd.EtcdException;
 import dev.sds.kms.plugin.etcd.EtcdGateway;
-import dev.sds.kms.plugin.etcd.EtcdHttpClients;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +19,7 @@ import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,25 +54,7 @@ final class AuditCommand implements Callable<Integer> {
           "etcd client URLs, tried in order (e.g. https://127.0.0.1:2379 on a kubeadm node)")
   List<String> endpoints;
 
-  @Option(
-      names = "--etcd-cacert",
-      paramLabel = "FILE",
-      description = "CA of etcd's serving certificate (kubeadm: /etc/kubernetes/pki/etcd/ca.crt)")
-  Path caFile;
-
-  @Option(
-      names = "--etcd-cert",
-      paramLabel = "FILE",
-      description =
-          "client certificate (kubeadm: /etc/kubernetes/pki/etcd/healthcheck-client.crt or"
-              + " /etc/kubernetes/pki/apiserver-etcd-client.crt)")
-  Path certFile;
-
-  @Option(
-      names = "--etcd-key",
-      paramLabel = "FILE",
-      description = "its private key: PKCS#8, PKCS#1 RSA (as kubeadm writes) or SEC1 EC")
-  Path keyFile;
+  @Mixin EtcdTlsOptions tls;
 
   @Option(
       names = "--resources",
@@ -146,8 +128,8 @@ final class AuditCommand implements Callable<Integer> {
     if (urls.isEmpty()) {
       return usage(err, "--etcd-endpoints: no URL");
     }
-    if ((certFile == null) != (keyFile == null)) {
-      return usage(err, "--etcd-cert and --etcd-key go together");
+    if (tls.problem() != null) {
+      return usage(err, tls.problem());
     }
     LinkedHashSet<String> names = new LinkedHashSet<>();
     for (String r : resources) {
@@ -172,7 +154,7 @@ final class AuditCommand implements Callable<Integer> {
     }
     OkHttpClient http;
     try {
-      http = EtcdHttpClients.create(caFile, certFile, keyFile, timeout);
+      http = tls.httpClient(timeout);
     } catch (IOException e) {
       return usage(err, e.getMessage());
     }

@@ -7,7 +7,6 @@ import dev.sds.kms.plugin.envelope.DekCache;
 import dev.sds.kms.plugin.envelope.EnvelopeService;
 import dev.sds.kms.plugin.envelope.KeyIdScheme;
 import dev.sds.kms.plugin.etcd.EtcdGateway;
-import dev.sds.kms.plugin.etcd.EtcdHttpClients;
 import dev.sds.kms.plugin.kmaas.KmaasClient;
 import dev.sds.kms.plugin.kmaas.KmaasSettings;
 import dev.sds.kms.plugin.kms.KmsV2Client;
@@ -34,6 +33,7 @@ import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -84,24 +84,7 @@ final class RecoverCommand implements Callable<Integer> {
       description = "a running etcd's client URLs, tried in order (as for audit)")
   List<String> endpoints;
 
-  @Option(
-      names = "--etcd-cacert",
-      paramLabel = "FILE",
-      description = "CA of etcd's serving certificate (kubeadm: /etc/kubernetes/pki/etcd/ca.crt)")
-  Path caFile;
-
-  @Option(
-      names = "--etcd-cert",
-      paramLabel = "FILE",
-      description =
-          "etcd client certificate (kubeadm: /etc/kubernetes/pki/etcd/healthcheck-client.crt)")
-  Path certFile;
-
-  @Option(
-      names = "--etcd-key",
-      paramLabel = "FILE",
-      description = "its private key: PKCS#8, PKCS#1 RSA (as kubeadm writes) or SEC1 EC")
-  Path keyFile;
+  @Mixin EtcdTlsOptions tls;
 
   @Option(
       names = "--etcd-snapshot",
@@ -289,11 +272,11 @@ final class RecoverCommand implements Callable<Integer> {
     if (running && (skipHashCheck || etcdBinDir != null || workDir != null)) {
       return "--skip-hash-check, --etcd-bin-dir and --work-dir go with --etcd-snapshot";
     }
-    if (!running && (caFile != null || certFile != null || keyFile != null)) {
+    if (!running && tls.anySet()) {
       return "--etcd-cacert, --etcd-cert and --etcd-key go with --etcd-endpoints";
     }
-    if ((certFile == null) != (keyFile == null)) {
-      return "--etcd-cert and --etcd-key go together";
+    if (tls.problem() != null) {
+      return tls.problem();
     }
     if (!prefix.startsWith("/")) {
       return "--prefix must start with '/': " + prefix;
@@ -346,7 +329,7 @@ final class RecoverCommand implements Callable<Integer> {
       }
       OkHttpClient http;
       try {
-        http = EtcdHttpClients.create(caFile, certFile, keyFile, timeout);
+        http = tls.httpClient(timeout);
       } catch (IOException e) {
         throw new RecoverException(e.getMessage(), e);
       }
@@ -365,7 +348,7 @@ final class RecoverCommand implements Callable<Integer> {
     err.flush();
     SnapshotEtcd temporary = SnapshotEtcd.start(snapshot, skipHashCheck, binaries, parent, timeout);
     try {
-      OkHttpClient http = EtcdHttpClients.create(null, null, null, timeout);
+      OkHttpClient http = tls.httpClient(timeout); // plain HTTP: no TLS option goes with a snapshot
       return new Etcd(new EtcdGateway(List.of(temporary.url()), http), http, temporary);
     } catch (IOException | RuntimeException e) {
       temporary.close();
