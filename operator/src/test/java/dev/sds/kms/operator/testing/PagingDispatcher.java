@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscovery;
 import io.fabric8.kubernetes.api.model.ListMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
@@ -359,6 +360,27 @@ public final class PagingDispatcher extends KubernetesCrudDispatcher {
     counts.put("gets", getRequests.get());
     counts.put("discovery", discoveryRequests.get());
     return counts;
+  }
+
+  /**
+   * Seeds {@code count} small Secrets ({@code data.token}) named {@code s-00000}, … spread over the
+   * namespaces {@code app-0} … {@code app-<namespaces - 1>}; returns their keys, {@code
+   * secrets/<namespace>/<name>}.
+   */
+  public List<String> seedSecrets(int count, int namespaces) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String namespace = "app-" + (i % namespaces);
+      String name = String.format("s-%05d", i);
+      GenericKubernetesResource secret = new GenericKubernetesResource();
+      secret.setApiVersion("v1");
+      secret.setKind("Secret");
+      secret.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+      secret.setAdditionalProperty("data", Map.of("token", "c2VjcmV0"));
+      seed("secrets", secret);
+      keys.add("secrets/" + namespace + "/" + name);
+    }
+    return keys;
   }
 
   /**

@@ -13,8 +13,6 @@ import dev.sds.kms.operator.crd.v1alpha1.RotationSpec;
 import dev.sds.kms.operator.crd.v1alpha1.RotationStatus;
 import dev.sds.kms.operator.metrics.OperatorMetrics;
 import dev.sds.kms.operator.migration.MigrationRunners;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
@@ -76,17 +74,7 @@ public final class RotationScenario implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    for (int i = 0; i < secrets; i++) {
-      String namespace = "app-" + (i % namespaces);
-      String name = String.format("s-%05d", i);
-      GenericKubernetesResource secret = new GenericKubernetesResource();
-      secret.setApiVersion("v1");
-      secret.setKind("Secret");
-      secret.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-      secret.setAdditionalProperty("data", Map.of("token", "c2VjcmV0"));
-      api.seed("secrets", secret);
-      this.secrets.add("secrets/" + namespace + "/" + name);
-    }
+    this.secrets.addAll(api.seedSecrets(secrets, namespaces));
     Fixtures.createReferencedObjects(client);
     this.secrets.add("secrets/" + NS + "/" + Fixtures.credentialsSecret().getMetadata().getName());
   }

@@ -23,9 +23,7 @@ import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
 import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.FieldsV1;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.javaoperatorsdk.operator.Operator;
@@ -67,15 +65,7 @@ class AutomatedRotationIT {
     client = cluster.client();
     daemons = new FakeDaemons(FIRST);
     kmaas = new FakeKmaasAdmin(daemons);
-    for (int i = 0; i < SECRETS; i++) {
-      GenericKubernetesResource secret = new GenericKubernetesResource();
-      secret.setApiVersion("v1");
-      secret.setKind("Secret");
-      secret.setMetadata(
-          new ObjectMetaBuilder().withName("s-" + i).withNamespace("app-" + (i % 3)).build());
-      secret.setAdditionalProperty("data", Map.of("token", "c2VjcmV0"));
-      api.seed("secrets", secret);
-    }
+    api.seedSecrets(SECRETS, 3);
     createReferencedObjects(client);
     migrations = new MigrationRunners();
     operator =

@@ -22,8 +22,6 @@ import dev.sds.kms.operator.testing.MockCluster;
 import dev.sds.kms.operator.testing.PagingDispatcher;
 import dev.sds.kms.operator.testing.PluginEdits;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.javaoperatorsdk.operator.Operator;
@@ -63,14 +61,7 @@ class SeedOnlyRotationIT {
     cluster = new MockCluster(api);
     client = cluster.client();
     daemons = new FakeNodeDaemons(List.of("cp-1", "cp-2", "cp-3"), FIRST);
-    for (int i = 0; i < SECRETS; i++) {
-      GenericKubernetesResource secret = new GenericKubernetesResource();
-      secret.setApiVersion("v1");
-      secret.setKind("Secret");
-      secret.setMetadata(new ObjectMetaBuilder().withName("s-" + i).withNamespace("app").build());
-      secret.setAdditionalProperty("data", Map.of("token", "c2VjcmV0"));
-      api.seed("secrets", secret);
-    }
+    api.seedSecrets(SECRETS, 1);
     createReferencedObjects(client);
     migrations = new MigrationRunners();
     operator =
@@ -149,7 +140,7 @@ class SeedOnlyRotationIT {
     // every Secret rewritten (once by the migration)
     assertThat(
             api.updates().entrySet().stream()
-                .filter(e -> e.getKey().startsWith("secrets/app/"))
+                .filter(e -> e.getKey().startsWith("secrets/app-0/"))
                 .map(Map.Entry::getValue))
         .hasSize(SECRETS)
         .containsOnly(1);
